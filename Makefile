@@ -1,0 +1,48 @@
+# Vigie: `make run` starts the whole app with a demo organization; `make test` runs every test.
+# A bare machine needs only Python >= 3.12: everything else is installed here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+export VIGIE_PORT ?= $(or $(PORT),8000)
+
+# The first Python >= 3.12 found on PATH, else one installed by pyenv.
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3; do \
+	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	  && { command -v $$p; exit 0; }; done; \
+	ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V | tail -n 1)
+
+.PHONY: help install run test browser lint bench messages
+
+help:
+	@echo "make run    start Vigie at http://127.0.0.1:$(VIGIE_PORT) with a demo organization"
+	@echo "make test   run the whole test suite"
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Vigie needs Python 3.12 or newer (Django 6). Install it, or set PYTHON=/path/to/python3.12."; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	@DEBUG=$${DEBUG-1} $(PY) -m config.embedded -- bash bin/run
+
+# Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser itself).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
+	@DEBUG=1 $(PY) -m config.embedded -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+messages: install
+	cd accounts && ../$(PY) ../manage.py makemessages -l fr --ignore '.venv/*' >/dev/null
+	DEBUG=1 DATABASE_URL=postgres://unused/x REDIS_URL=redis://unused $(PY) manage.py compilemessages -l fr

@@ -1,0 +1,16 @@
+from .roles import Permission, role_can
+from .selectors import memberships_of
+
+
+def current_organization(request):
+    """The organization shown in the header, the switcher's choices, and what the role allows."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    membership = getattr(request, "membership", None)
+    context = {"my_memberships": memberships_of(user=user)}
+    if membership is not None:
+        context["current_organization"] = membership.organization
+        context["current_role"] = membership.role
+        context["can"] = {permission.value: role_can(membership.role, permission) for permission in Permission}
+    return context

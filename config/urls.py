@@ -1,0 +1,29 @@
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import views as account_views
+from accounts.api.views import MyOrganizationsView
+from accounts.urls import organization_urlpatterns as account_pages
+
+from .health import healthz
+
+# Every page of an organization: /o/<slug>/...
+organization_pages = [*account_pages]
+
+# Every API route of an organization: /api/v1/o/<slug>/...
+organization_api = [path("", include("accounts.api.urls"))]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("", account_views.home, name="home"),
+    path("login/", account_views.LoginView.as_view(), name="login"),
+    path("logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("o/<slug:organization_slug>/", include(organization_pages)),
+    path("api/v1/me/organizations/", MyOrganizationsView.as_view(), name="api-my-organizations"),
+    path("api/v1/o/<slug:organization_slug>/", include((organization_api, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

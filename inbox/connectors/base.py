@@ -1,0 +1,135 @@
+"""The one interface every platform connector speaks, and the shapes it hands to the inbox.
+
+A connector knows one platform's HTTP API and nothing about the database: it fetches items since
+a cursor and normalizes them into `PlatformItem`s for `inbox.services.mentions_ingest`, sends
+replies and private messages, and verifies and parses webhook deliveries. Failures are raised as
+the exceptions below, which the workers turn into channel health, backoff or stored send errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class ItemKind:
+    MENTION = "mention"  # a public post naming the brand account or one of its watch terms
+    COMMENT = "comment"  # a comment under one of the brand's posts (Facebook, Instagram)
+    REPLY = "reply"  # a public answer inside an existing thread
+    PRIVATE_MESSAGE = "private_message"  # X DM, Messenger, Mastodon direct status
+    ARTICLE = "article"  # a blog, forum or press entry from web monitoring
+
+    ALL = (MENTION, COMMENT, REPLY, PRIVATE_MESSAGE, ARTICLE)
+
+
+@dataclass(frozen=True)
+class PlatformAuthor:
+    external_id: str  # the platform's stable id for the person (X user id, PSID, DID, acct...)
+    handle: str = ""
+    name: str = ""
+    avatar_url: str = ""
+    followers: int = 0
+    verified: bool = False
+    profile_url: str = ""
+
+
+@dataclass(frozen=True)
+class PlatformItem:
+    """One inbound message, normalized. `external_id` is unique per platform."""
+
+    external_id: str
+    kind: str
+    text: str
+    author: PlatformAuthor
+    created_at: datetime  # timezone-aware
+    # The thread this item belongs to, as the platform says it: X conversation_id, the Facebook
+    # post a comment sits under, the Messenger conversation id, the Bluesky root uri. For private
+    # messages without a platform thread id, the connector uses "dm:<author external id>".
+    thread_external_id: str | None = None
+    # The item this one answers, when the platform tells us (X replied_to, comment parent_id...).
+    parent_external_id: str | None = None
+    is_private: bool = False
+    url: str = ""
+    # Platform context shown above the thread: the brand post commented on, a quoted post.
+    context_text: str = ""
+    language_hint: str = ""  # the platform's own language tag, when it gives one ("fr", "en")
+    reach: int = 0  # retweets/reposts/likes seen at fetch time, for routing and crisis detection
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    items: list[PlatformItem]
+    # Opaque to the inbox: stored on the channel once the items are safely ingested, handed back
+    # to the next fetch. JSON-serializable.
+    cursor: dict[str, Any]
+    # Nothing more is waiting right now (False when the fetch stopped at a page limit).
+    exhausted: bool = True
+    rate_limit: RateLimitState | None = None
+
+
+@dataclass(frozen=True)
+class RateLimitState:
+    limit: int | None
+    remaining: int | None
+    reset_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    external_id: str  # the platform's id for what we posted
+    url: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    external_id: str
+    handle: str
+    name: str = ""
+    avatar_url: str = ""
+
+
+class ConnectorError(Exception):
+    """Base class. `str(error)` is written for the person who reads the channel's health."""
+
+
+class RateLimited(ConnectorError):
+    def __init__(self, message: str, *, reset_at: datetime):
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
+class CredentialsRevoked(ConnectorError):
+    """The token is expired, revoked or lacks a permission: someone must reconnect the channel."""
+
+
+class PlatformUnavailable(ConnectorError):
+    """A transient failure (5xx, timeout, connection refused): try again later with backoff."""
+
+
+class SendRefused(ConnectorError):
+    """The platform refused this message for good (24-hour window, duplicate content, 403...)."""
+
+    def __init__(self, message: str, *, code: str = ""):
+        super().__init__(message)
+        self.code = code
+
+
+class WebhookRejected(ConnectorError):
+    """A webhook delivery whose signature does not match: answer 403, log, ingest nothing."""
+
+
+class Connector(Protocol):
+    platform: str
+
+    def fetch(self, cursor: dict[str, Any]) -> FetchResult: ...
+
+    def send_reply(self, *, text: str, in_reply_to_external_id: str, idempotency_key: str) -> SentMessage: ...
+
+    def send_private_message(
+        self, *, recipient_external_id: str, text: str, idempotency_key: str
+    ) -> SentMessage: ...
+
+    def check_credentials(self) -> AccountInfo: ...

@@ -1,0 +1,64 @@
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from accounts.roles import Role
+
+from .factories import OrganizationFactory, member
+
+
+def pytest_configure(config):
+    # Argon2 is deliberately slow; tests that log people in thousands of times use a fast hasher.
+    # tests/config/test_settings.py checks that production hashes with Argon2.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory(name="AirDemo", slug="airdemo")
+
+
+@pytest.fixture
+def other_organization(db):
+    return OrganizationFactory(name="Rival Brand", slug="rival")
+
+
+@pytest.fixture
+def agent(organization):
+    return member(organization, Role.AGENT, email="agent@airdemo.example")
+
+
+@pytest.fixture
+def admin_user(organization):
+    return member(organization, Role.ADMIN, email="admin@airdemo.example")
+
+
+@pytest.fixture
+def viewer(organization):
+    return member(organization, Role.VIEWER, email="viewer@airdemo.example")
+
+
+@pytest.fixture
+def outsider(other_organization):
+    """An agent of another organization."""
+    return member(other_organization, Role.AGENT, email="agent@rival.example")
+
+
+@pytest.fixture
+def client_for(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def api_for():
+    def login(user):
+        api = APIClient()
+        api.force_authenticate(user)
+        return api
+
+    return login

@@ -1,0 +1,41 @@
+"""What the route walk (tests/test_tenancy_routes.py) needs to attack each organization route.
+
+For every route under /o/<slug>/ or /api/v1/o/<slug>/ whose URL names an object, one entry here
+builds such an object inside the given (victim) organization and returns the URL kwargs that
+point at it. A new route with an object in its URL and no entry here fails the walk.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from accounts.models import Organization
+from tests.factories import TeamFactory, member
+
+
+def _team(organization: Organization) -> dict[str, Any]:
+    return {"pk": TeamFactory(organization=organization, name="Victim team").pk}
+
+
+def _membership(organization: Organization) -> dict[str, Any]:
+    user = member(organization, email="victim-member@example.com")
+    return {"pk": user.memberships.get().pk}
+
+
+OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
+    "team-detail": _team,
+    "api:team-detail": _team,
+    "api:member-detail": _membership,
+}
+
+# Routes outside any organization: they must never show tenant data.
+PUBLIC_ROUTES = {
+    "healthz",
+    "home",
+    "login",
+    "logout",
+    "set_language",
+    "javascript-catalog",
+    "api-my-organizations",
+    "api-schema",
+    "api-docs",
+}
