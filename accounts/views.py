@@ -61,7 +61,8 @@ class TeamListView(OrganizationPageMixin, TemplateView):
             try:
                 services.team_create(organization=self.organization, **form.cleaned_data)
             except ValidationError as error:
-                form.add_error(None, error)
+                for field, problems in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, problems)
             else:
                 messages.success(request, _("Team created."))
                 return redirect("team-list", organization_slug=self.organization.slug)

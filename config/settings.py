@@ -280,7 +280,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUE_NAMES = ("ingest", "send", "alerts", "default")
 CELERY_TASK_ROUTES = {
-    "config.tasks.*": {"queue": "default"},
     "accounts.tasks.*": {"queue": "default"},
     "inbox.tasks.ingest_*": {"queue": "ingest"},
     "inbox.tasks.poll_*": {"queue": "ingest"},
@@ -289,7 +288,12 @@ CELERY_TASK_ROUTES = {
     "crisis.tasks.*": {"queue": "alerts"},
     "playbooks.tasks.*": {"queue": "default"},
 }
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "poll-due-channels": {"task": "inbox.tasks.poll_due_channels", "schedule": 5.0},
+    "sla-breaches": {"task": "inbox.tasks.sweep_sla_breaches", "schedule": 30.0},
+    "snoozed-conversations": {"task": "inbox.tasks.sweep_snoozed_conversations", "schedule": 60.0},
+    "stuck-sends": {"task": "inbox.tasks.sweep_stuck_sends", "schedule": 60.0},
+}
 
 # --- Vigie -------------------------------------------------------------------------------------
 
@@ -297,6 +301,18 @@ CELERY_BEAT_SCHEDULE: dict = {}
 CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS")
 if not CREDENTIALS_KEYS and DEBUG:
     CREDENTIALS_KEYS = ["ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE="]
+
+# Where each platform's API lives. Production talks to the platforms; the demo and the tests set
+# PLATFORM_SANDBOX_URL to the platform sandbox (`manage.py platform_sandbox`), which plays them all.
+PLATFORM_SANDBOX_URL = env("PLATFORM_SANDBOX_URL", "")
+PLATFORM_BASE_URLS = {
+    "x": PLATFORM_SANDBOX_URL or "https://api.twitter.com",
+    "facebook": PLATFORM_SANDBOX_URL or "https://graph.facebook.com",
+    "instagram": PLATFORM_SANDBOX_URL or "https://graph.facebook.com",
+    "mastodon": PLATFORM_SANDBOX_URL,  # each Mastodon channel names its own instance
+    "bluesky": PLATFORM_SANDBOX_URL or "https://bsky.social",
+    "web": "",
+}
 
 LOGGING = {
     "version": 1,

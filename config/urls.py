@@ -9,10 +9,18 @@ from accounts.urls import organization_urlpatterns as account_pages
 from .health import healthz
 
 # Every page of an organization: /o/<slug>/...
-organization_pages = [*account_pages]
+organization_pages = [
+    *account_pages,
+    path("", include("inbox.urls")),
+    path("channels/", include("inbox.channel_urls")),
+]
 
 # Every API route of an organization: /api/v1/o/<slug>/...
-organization_api = [path("", include("accounts.api.urls"))]
+organization_api = [
+    path("", include("accounts.api.urls")),
+    path("", include("inbox.api.urls")),
+    path("", include("inbox.api.channel_urls")),
+]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -24,6 +32,7 @@ urlpatterns = [
     path("o/<slug:organization_slug>/", include(organization_pages)),
     path("api/v1/me/organizations/", MyOrganizationsView.as_view(), name="api-my-organizations"),
     path("api/v1/o/<slug:organization_slug>/", include((organization_api, "api"))),
+    path("webhooks/", include("inbox.webhook_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -20,9 +20,10 @@ How it works (paste-able for the README):
     lexicon that depends on fuzzywuzzy, is slow and scores "génial" at 0.6),
     so French uses a hand-built lexicon in this module: customer-care and
     airline vocabulary ("retard", "annulé", "honteux", "remboursement",
-    "merci", "bravo"...), "ne/n' ... pas/jamais/plus/rien" negation counted
+    "merci", "bravo"...), "ne/n' ... pas/jamais/rien/aucun" negation counted
     once, "très/trop/vraiment" boosters, "mais" contrast, unaccented spellings
-    and stretched words ("merciii"). Both languages share an emoji table
+    and stretched words ("merciii"). In both languages a negation flips a
+    word once and never reaches past a sentence end (".", "!", "?"). Both languages share an emoji table
     (😡 🙏 👍 ...), airline phrases ("nobody answers", "personne ne répond")
     and hashtag suffixes (#AirDemoFail). Labels: compound < -0.05 negative,
     > 0.05 positive, otherwise neutral (VADER's published thresholds).
@@ -94,8 +95,13 @@ _EMOJI_RE = re.compile(
 )
 _STRIP_CHARS = string.punctuation + "«»“”„…¿¡–—‘’·•"
 _ELISIONS = frozenset({"l", "d", "j", "n", "m", "t", "s", "c", "qu", "jusqu", "lorsqu", "puisqu"})
+# Negation and "no" never reach across a sentence end ("Aucune info. Honteux").
+_SENTENCE_END = frozenset(".!?;")
+_BOUNDARY = "|"
 _STRETCHED_RE = re.compile(r"(\w)\1{2,}")
-_FLIGHT_OR_NUMBER_RE = re.compile(r"\b[A-Za-z]{2}\d{2,4}\b|\d+")
+# Flight numbers (AD1234), airport codes (CDG) and numbers say nothing about
+# the language and pull Lingua towards English.
+_FLIGHT_OR_NUMBER_RE = re.compile(r"\b[A-Za-z]{2}\d{2,4}\b|\b[A-Z]{3}\b|\d+")
 
 
 def _tokenize(text: str) -> list[str]:
@@ -132,6 +138,10 @@ def _append_word(raw: str, append: Callable[[str], None]) -> None:
         append(raw)
         return
     word = raw.strip(_STRIP_CHARS)
+    if word and raw[-1] in _SENTENCE_END:
+        _append_word(raw.rstrip(_STRIP_CHARS), append)
+        append(_BOUNDARY)
+        return
     if raw[0] == "#" and word:
         # Hashtags keep their "#": "#AirDemoFail" is scored by suffix, and
         # the language vote must not count "#merci" as running French.
@@ -298,7 +308,8 @@ _EN_PHRASES: dict[str, float] = {
     "what a joke": -2.0, "a joke": -1.5, "rip off": -2.4, "missed my connection": -1.8,
     "missed connection": -1.8, "never again": -2.4, "worst airline": -3.0, "sort it out": -1.0,
     "thank you": 1.9, "thanks a lot": 2.0, "well done": 2.2, "smooth flight": 2.0,
-    "great job": 2.8,
+    "great job": 2.8, "no excuse": -1.8, "without asking": -1.3, "without telling": -1.5,
+    "without warning": -1.5, "no explanation": -1.6, "no staff": -1.7, "no hotel": -1.4, "no food": -1.2,
     # VADER's special cases and idioms, folded in here.
     "the shit": 3.0, "the bomb": 3.0, "bad ass": 1.5, "yeah right": -2.0, "kiss of death": -1.5,
     "to die for": 3.0, "cut the mustard": 2.0, "hand to mouth": -2.0, "back handed": -2.0,
@@ -317,6 +328,8 @@ _FR_PHRASES: dict[str, float] = {
     "pas de problème": 0.8, "sans problème": 1.2, "sans souci": 1.2, "sans encombre": 1.6,
     "se moque": -2.2, "se moquent": -2.2, "se fout": -2.6,
     "se foutent": -2.6, "foutage de gueule": -3.0, "plus jamais": -2.4, "n'importe quoi": -2.2,
+    "ou pas": 0.0, "ou non": 0.0, "aucune excuse": -1.8, "aucun agent": -1.7, "aucun personnel": -1.7,
+    "sans prévenir": -1.5, "sans prevenir": -1.5, "sans explication": -1.6, "sans explications": -1.6,
     "ras le bol": -2.6, "ras-le-bol": -2.6, "j'en ai marre": -2.4, "en ai marre": -2.4,
     "c'est une blague": -2.0, "une blague": -1.6, "bon courage": 0.8, "bonne journée": 1.5,
     "bonne continuation": 1.6, "au top": 2.4, "un grand merci": 2.8, "mille mercis": 2.8,
@@ -337,13 +350,14 @@ _EN_DOMAIN: dict[str, float] = {
     "quick": 0.8, "speedy": 1.2, "prompt": 1.0, "efficient": 1.8, "attentive": 1.8, "lovely": 2.7,
     "superb": 3.0, "joke": -0.8, "help": 0.4, "please": 0.3, "#fail": -2.5, "appalling": -2.8,
     "shocking": -2.2, "hopeless": -2.2, "incompetent": -2.4, "incompetence": -2.4, "clowns": -1.8,
+    "credited": 0.8, "shoutout": 1.6, "allow": 0.0, "no-show": -0.8,
 }
 
 _FR_INTENSIFIERS: dict[str, float] = {
     **dict.fromkeys(
-        "très tres trop vraiment tellement tellemen si tant super hyper ultra extrêmement extremement "
+        "très tres trop vraiment tellement si tant hyper ultra extrêmement extremement "
         "complètement completement totalement absolument particulièrement particulierement vachement "
-        "grave carrément carrement franchement sacrément sacrement énormément enormement archi "
+        "carrément carrement franchement sacrément sacrement énormément enormement archi "
         "profondément profondement terriblement incroyablement encore toujours".split(),
         B_INCR,
     ),
@@ -383,7 +397,7 @@ atroce:-2.8 épouvantable:-2.7 terrible:-1.8 désagréable:-2.0 impoli:-2.0 gros
 méprisant:-2.3 incompétent:-2.5 inutile:-1.9 inefficace:-1.8 lent:-1.3 interminable:-1.8
 impossible:-1.3 injuste:-2.1 abusé:-1.9 abusif/abusive:-2.1 abusives:-2.1 scandaleux/scandaleuse:-2.8
 honteusement:-2.5 sale:-1.6 dégueulasse:-2.8 cher/chère:-0.8 chers:-0.8 tard:-0.6 cata:-2.3
-hélas:-1.0 malheureusement:-1.0 dommage:-1.3 zut:-1.2 merde:-2.5 putain:-2.0 bordel=:-2.3 wtf:-2.0
+décevant:-2.0 immangeable:-2.3 débarqué:-1.0 douceur:1.2 crédité:0.6 hélas:-1.0 malheureusement:-1.0 dommage:-1.3 zut:-1.2 merde:-2.5 putain:-2.0 bordel=:-2.3 wtf:-2.0
 boycott:-1.8 boycotter:-1.8 fuir:-1.5 fuyez:-2.4 pleurer:-1.8 pleure:-1.8 pleurs:-1.8
 souffrir:-2.0 peur:-1.8 dangereux/dangereuse:-2.2 danger:-1.9 risque:-1.0 froid:-0.4 sale=:-1.6
 mensonge:-2.3 mensonges:-2.3 menteur/menteuse:-2.5 menteurs:-2.5 mentir:-2.2 menti:-2.2 bof:-1.0
@@ -475,6 +489,9 @@ def _build_french_lexicon() -> dict[str, float]:
 
 def _build_english_lexicon() -> dict[str, float]:
     lexicon = dict(_vader.SentimentIntensityAnalyzer().lexicon)
+    # Slang like "m8" (mate) collides with gates and seats (gate M8, seat 2B).
+    for word in [w for w in lexicon if re.fullmatch(r"[a-z]{1,2}\d{1,4}", w)]:
+        del lexicon[word]
     lexicon.update(_EN_DOMAIN)
     lexicon.update(_EMOJI_VALENCE)
     for phrase, value in _EN_PHRASES.items():
@@ -499,8 +516,9 @@ class _Rules:
     negators: frozenset[str]
     contrast: frozenset[str]
     phrases: dict[str, tuple[tuple[str, ...], ...]]
-    # English VADER multiplies once per negation word; French "ne ... pas" is
-    # one negation written with two words, so it must only flip once.
+    # Reference VADER multiplies once per negation word in the window, so
+    # "never credited, not happy" comes out positive. French "ne ... pas" is
+    # one negation written with two words; both languages flip only once.
     negate_once: bool
     english: bool
 
@@ -522,7 +540,7 @@ def _build_rules() -> dict[str, _Rules]:
         negators=_EN_NEGATORS,
         contrast=_EN_CONTRAST,
         phrases=_phrase_index([*_EN_PHRASES, *(b for b in en_boosters if " " in b)]),
-        negate_once=False,
+        negate_once=True,
         english=True,
     )
     return {"fr": french, "en": english}
@@ -589,7 +607,8 @@ def _compound(text: str, tokens: list[str], rules: _Rules) -> float:
     boosters = rules.boosters
     n = len(words)
     all_caps = sum(1 for w in words if w.isupper())
-    is_cap_diff = 0 < n - all_caps < n
+    real_words = n - lowers.count(_BOUNDARY)
+    is_cap_diff = 0 < real_words - all_caps < real_words
 
     sentiments = [0.0] * n
     for i, lower in enumerate(lowers):
@@ -615,6 +634,8 @@ def _compound(text: str, tokens: list[str], rules: _Rules) -> float:
             if j < 0:
                 break
             previous = lowers[j]
+            if previous == _BOUNDARY:
+                break
             if previous in lexicon:
                 continue
             scalar = boosters.get(previous, 0.0)

@@ -203,7 +203,9 @@ def _local_instant(day: date, minutes: int, zone: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(after, UTC)
 
 
-def _open_periods(hours: BusinessHours, zone: ZoneInfo, since: datetime) -> Iterator[tuple[datetime, datetime]]:
+def _open_periods(
+    hours: BusinessHours, zone: ZoneInfo, since: datetime
+) -> Iterator[tuple[datetime, datetime]]:
     """Open periods as increasing, non-overlapping UTC intervals, clipped to start at `since`.
 
     Clipping to the end of the previous period guards against zones whose changes happen at
@@ -224,7 +226,9 @@ def _open_periods(hours: BusinessHours, zone: ZoneInfo, since: datetime) -> Iter
         day += timedelta(days=1)
 
 
-def add_working_time(*, start: datetime, duration: timedelta, hours: BusinessHours | None, tz: str) -> datetime:
+def add_working_time(
+    *, start: datetime, duration: timedelta, hours: BusinessHours | None, tz: str
+) -> datetime:
     """The deadline once `duration` of working time has elapsed after `start`, in UTC.
 
     Outside business hours, counting begins at the next opening. If the duration runs out exactly
@@ -245,7 +249,9 @@ def add_working_time(*, start: datetime, duration: timedelta, hours: BusinessHou
     raise AssertionError("unreachable: open periods never run out")
 
 
-def working_time_between(*, start: datetime, end: datetime, hours: BusinessHours | None, tz: str) -> timedelta:
+def working_time_between(
+    *, start: datetime, end: datetime, hours: BusinessHours | None, tz: str
+) -> timedelta:
     """Working time from `start` to `end`; zero when `end` is not after `start`."""
     start = _require_aware("start", start)
     end = _require_aware("end", end)
@@ -340,7 +346,9 @@ class SlaPolicy:
     def to_json(self) -> dict[str, Any]:
         return {
             "time_zone": self.time_zone,
-            "targets_minutes": {priority: self.targets[priority] // timedelta(minutes=1) for priority in PRIORITIES},
+            "targets_minutes": {
+                priority: self.targets[priority] // timedelta(minutes=1) for priority in PRIORITIES
+            },
             "business_hours": self.hours.to_json() if self.hours is not None else {},
         }
 
@@ -422,7 +430,9 @@ def elapsed(*, clock: SlaClock, now: datetime, policy: SlaPolicy) -> timedelta:
     total = clock.elapsed_before_pause
     if clock.running_since is not None:
         until = now if clock.stopped_at is None else min(now, clock.stopped_at)
-        total += working_time_between(start=clock.running_since, end=until, hours=policy.hours, tz=policy.time_zone)
+        total += working_time_between(
+            start=clock.running_since, end=until, hours=policy.hours, tz=policy.time_zone
+        )
     return total
 
 

@@ -54,3 +54,90 @@ def member(organization: Organization, role: str = Role.AGENT, **kwargs) -> User
     user = UserFactory(**kwargs)
     MembershipFactory(organization=organization, user=user, role=role)
     return user
+
+
+# --- inbox -------------------------------------------------------------------------------------
+
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+
+from inbox.connectors.base import PlatformAuthor, PlatformItem  # noqa: E402
+from inbox.credentials import encrypt_credentials  # noqa: E402
+from inbox.models import Channel, Contact, Conversation, Message, Tag  # noqa: E402
+
+
+class ChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Channel
+
+    organization = factory.SubFactory(OrganizationFactory)
+    platform = "x"
+    external_account_id = factory.Sequence(lambda n: f"10{n:04d}")
+    handle = factory.Sequence(lambda n: f"@brand{n}")
+    display_name = "Brand"
+    credentials_encrypted = factory.LazyFunction(lambda: encrypt_credentials({"bearer_token": "t"}))
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    organization = factory.SubFactory(OrganizationFactory)
+    platform = "x"
+    external_id = factory.Sequence(lambda n: f"u{n}")
+    handle = factory.Sequence(lambda n: f"@customer{n}")
+    first_seen_at = factory.LazyFunction(timezone.now)
+    last_seen_at = factory.LazyFunction(timezone.now)
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Conversation
+
+    organization = factory.SubFactory(OrganizationFactory)
+    channel = factory.SubFactory(ChannelFactory, organization=factory.SelfAttribute("..organization"))
+    contact = factory.SubFactory(ContactFactory, organization=factory.SelfAttribute("..organization"))
+    thread_key = factory.Sequence(lambda n: f"thread-{n}")
+    preview = "Mon vol est annulé"
+    created_at = factory.LazyFunction(timezone.now)
+    last_message_at = factory.LazyFunction(timezone.now)
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Message
+
+    organization = factory.SelfAttribute("conversation.organization")
+    conversation = factory.SubFactory(ConversationFactory)
+    channel = factory.SelfAttribute("conversation.channel")
+    direction = "in"
+    kind = "mention"
+    platform = "x"
+    external_id = factory.Sequence(lambda n: f"m{n}")
+    text = "Mon vol est annulé"
+    author_contact = factory.SelfAttribute("conversation.contact")
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"tag{n}")
+
+
+def platform_item(external_id: str, text: str = "Mon vol AD1234 est annulé, personne ne répond", *,
+                  author: str = "u1", handle: str = "@camille", followers: int = 10,
+                  at: datetime | None = None, thread: str | None = None, parent: str | None = None,
+                  kind: str = "mention", private: bool = False, **extra) -> PlatformItem:
+    return PlatformItem(
+        external_id=external_id, kind=kind, text=text,
+        author=PlatformAuthor(external_id=author, handle=handle, name=handle.strip("@"), followers=followers),
+        created_at=at or datetime(2026, 11, 22, 10, 0, tzinfo=UTC), thread_external_id=thread,
+        parent_external_id=parent, is_private=private, raw={"id": external_id}, **extra,
+    )
+
+
+

@@ -27,6 +27,12 @@ OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
     "api:member-detail": _membership,
 }
 
+# Each area keeps its cases in its own module (tests/tenancy_cases_<area>.py) and they merge here.
+from tests import tenancy_cases_channels, tenancy_cases_inbox  # noqa: E402
+
+OBJECT_KWARGS.update(tenancy_cases_inbox.OBJECT_KWARGS)
+OBJECT_KWARGS.update(tenancy_cases_channels.OBJECT_KWARGS)
+
 # Routes outside any organization: they must never show tenant data.
 PUBLIC_ROUTES = {
     "healthz",
@@ -39,3 +45,4 @@ PUBLIC_ROUTES = {
     "api-schema",
     "api-docs",
 }
+PUBLIC_ROUTES |= tenancy_cases_channels.PUBLIC_ROUTES  # webhooks: the platform calls them, no login

@@ -67,6 +67,9 @@ class FetchResult:
     # Nothing more is waiting right now (False when the fetch stopped at a page limit).
     exhausted: bool = True
     rate_limit: RateLimitState | None = None
+    # Problems worth showing on the channel's health that did not stop the fetch (a broken feed
+    # among several, an item the platform returned malformed).
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

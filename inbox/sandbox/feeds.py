@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from email.utils import format_datetime, parsedate_to_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -25,6 +25,9 @@ class FeedsWorld:
     def __init__(self, state: SandboxState) -> None:
         self.state = state
         self.feeds: dict[str, dict[str, Any]] = {}
+
+    def check_auth(self, request: Request) -> Response | None:
+        return None  # public feeds
 
     def feed(self, name: str) -> dict[str, Any]:
         return self.feeds.setdefault(name, {"entries": [], "raw": None, "modified": time.time()})
@@ -58,7 +61,7 @@ class FeedsWorld:
         )
         return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{escape(name)}</title>'
                 f"<link>https://news.example.com/{escape(name)}</link><description>Sandbox feed</description>"
-                f"{items}</channel></rss>").encode("utf-8")
+                f"{items}</channel></rss>").encode()
 
     def get_feed(self, request: Request, name: str) -> Response:
         if name not in self.feeds:

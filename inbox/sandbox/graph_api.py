@@ -193,10 +193,9 @@ class GraphWorld:
         if not conversation_id:
             conversation_id = f"t_{self.number()}"
             self.conversation_by_psid[psid] = conversation_id
-            other = self.people.get(from_ref.get("name", "")) or from_ref
             self.objects[conversation_id] = {"_kind": "conversation", "id": conversation_id, "psid": psid,
                                              "platform": platform,
-                                             "participants": {"data": [other, dict(PAGE)]}}
+                                             "participants": {"data": [from_ref, dict(PAGE)]}}
         moment = created_time or graph_time()
         message_id = f"m_{secrets.token_urlsafe(18)}"
         recipient = dict(PAGE) if from_ref.get("id") != PAGE["id"] else self.objects[conversation_id][

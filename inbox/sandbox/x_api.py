@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from inbox.sandbox.http import Request, Response, Router, json_response
@@ -221,8 +221,7 @@ class XWorld:
             return problem(400, "Invalid Request", "The `query` query parameter can not be empty")
         max_results = int(request.arg("max_results") or 10)
         since = int(request.arg("since_id") or 0) or None
-        token = request.arg("next_token")
-        until = decode_token(token) if token else None
+        until = self.until(request, request.arg("next_token"))
         matches: list[int] = []
         more = False
         for number in reversed(self.everything.ids):
@@ -240,10 +239,17 @@ class XWorld:
 
     def _page(self, timeline: Timeline, request: Request, max_results: int, token: str | None) -> Response:
         since = int(request.arg("since_id") or 0) or None
-        until = decode_token(token) if token else None
+        until = self.until(request, token)
         numbers, more = timeline.newest_first(since=since, until=until, limit=max_results)
         return json_response(200, self.render_tweets(numbers, request, self.page_meta(numbers, more)),
                              rate_limit_headers())
+
+    @staticmethod
+    def until(request: Request, token: str | None) -> int | None:
+        bounds = [decode_token(token)] if token else []
+        if request.arg("until_id"):
+            bounds.append(int(request.arg("until_id") or 0))
+        return min(bounds) if bounds else None
 
     def create_tweet(self, request: Request) -> Response:
         payload = request.json()
@@ -318,6 +324,3 @@ def failure_response(mode: str, seconds: int) -> Response:
         return problem(401, "Unauthorized", "Unauthorized")
     return problem(500, "Internal Server Error", "Something went wrong. Try again later.")
 
-
-def older_than(hours: int) -> str:
-    return iso(datetime.now(UTC) - timedelta(hours=hours))

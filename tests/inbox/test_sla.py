@@ -59,23 +59,49 @@ def utc(*args: int) -> datetime:
 @pytest.mark.parametrize(
     ("start", "duration", "expected"),
     [
-        pytest.param(paris(2026, 1, 5, 10, 0), timedelta(hours=1), paris(2026, 1, 5, 11, 0), id="inside-a-period"),
-        pytest.param(paris(2026, 1, 5, 12, 0), timedelta(hours=1), paris(2026, 1, 5, 14, 0), id="across-lunch"),
-        pytest.param(paris(2026, 1, 5, 7, 0), timedelta(minutes=30), paris(2026, 1, 5, 9, 30), id="before-opening"),
-        pytest.param(paris(2026, 1, 5, 12, 45), timedelta(minutes=30), paris(2026, 1, 5, 14, 0), id="during-lunch"),
-        pytest.param(paris(2026, 1, 5, 18, 0), timedelta(minutes=30), paris(2026, 1, 6, 9, 30), id="at-closing"),
-        pytest.param(paris(2026, 1, 9, 17, 30), timedelta(hours=1), paris(2026, 1, 12, 9, 30), id="over-weekend"),
-        pytest.param(paris(2026, 1, 10, 10, 0), timedelta(hours=2), paris(2026, 1, 12, 11, 0), id="on-saturday"),
-        pytest.param(paris(2026, 1, 5, 9, 0), timedelta(hours=16), paris(2026, 1, 7, 9, 0), id="two-full-days"),
-        pytest.param(paris(2026, 1, 5, 9, 0), timedelta(hours=40), paris(2026, 1, 12, 9, 0), id="a-full-week"),
+        pytest.param(
+            paris(2026, 1, 5, 10, 0), timedelta(hours=1), paris(2026, 1, 5, 11, 0), id="inside-a-period"
+        ),
+        pytest.param(
+            paris(2026, 1, 5, 12, 0), timedelta(hours=1), paris(2026, 1, 5, 14, 0), id="across-lunch"
+        ),
+        pytest.param(
+            paris(2026, 1, 5, 7, 0), timedelta(minutes=30), paris(2026, 1, 5, 9, 30), id="before-opening"
+        ),
+        pytest.param(
+            paris(2026, 1, 5, 12, 45), timedelta(minutes=30), paris(2026, 1, 5, 14, 0), id="during-lunch"
+        ),
+        pytest.param(
+            paris(2026, 1, 5, 18, 0), timedelta(minutes=30), paris(2026, 1, 6, 9, 30), id="at-closing"
+        ),
+        pytest.param(
+            paris(2026, 1, 9, 17, 30), timedelta(hours=1), paris(2026, 1, 12, 9, 30), id="over-weekend"
+        ),
+        pytest.param(
+            paris(2026, 1, 10, 10, 0), timedelta(hours=2), paris(2026, 1, 12, 11, 0), id="on-saturday"
+        ),
+        pytest.param(
+            paris(2026, 1, 5, 9, 0), timedelta(hours=16), paris(2026, 1, 7, 9, 0), id="two-full-days"
+        ),
+        pytest.param(
+            paris(2026, 1, 5, 9, 0), timedelta(hours=40), paris(2026, 1, 12, 9, 0), id="a-full-week"
+        ),
         pytest.param(paris(2026, 1, 5, 10, 0), timedelta(0), paris(2026, 1, 5, 10, 0), id="nothing-inside"),
-        pytest.param(paris(2026, 1, 11, 10, 0), timedelta(0), paris(2026, 1, 12, 9, 0), id="nothing-on-sunday"),
+        pytest.param(
+            paris(2026, 1, 11, 10, 0), timedelta(0), paris(2026, 1, 12, 9, 0), id="nothing-on-sunday"
+        ),
         # Running out exactly at a closing: any reply before the next opening still meets it.
-        pytest.param(paris(2026, 1, 9, 16, 0), timedelta(hours=2), paris(2026, 1, 12, 9, 0), id="ends-at-friday-close"),
-        pytest.param(paris(2026, 1, 5, 12, 0), timedelta(minutes=30), paris(2026, 1, 5, 13, 30), id="ends-at-lunch"),
+        pytest.param(
+            paris(2026, 1, 9, 16, 0), timedelta(hours=2), paris(2026, 1, 12, 9, 0), id="ends-at-friday-close"
+        ),
+        pytest.param(
+            paris(2026, 1, 5, 12, 0), timedelta(minutes=30), paris(2026, 1, 5, 13, 30), id="ends-at-lunch"
+        ),
     ],
 )
-def test_add_working_time_with_business_hours(start: datetime, duration: timedelta, expected: datetime) -> None:
+def test_add_working_time_with_business_hours(
+    start: datetime, duration: timedelta, expected: datetime
+) -> None:
     due = add_working_time(start=start, duration=duration, hours=OFFICE, tz=PARIS)
     assert due == expected
     assert due.tzinfo is UTC
@@ -84,25 +110,35 @@ def test_add_working_time_with_business_hours(start: datetime, duration: timedel
 @pytest.mark.parametrize(
     ("start", "end", "expected"),
     [
-        pytest.param(paris(2026, 1, 5, 12, 0), paris(2026, 1, 5, 14, 0), timedelta(hours=1), id="lunch-excluded"),
-        pytest.param(paris(2026, 1, 9, 17, 0), paris(2026, 1, 12, 10, 0), timedelta(hours=2), id="weekend-excluded"),
+        pytest.param(
+            paris(2026, 1, 5, 12, 0), paris(2026, 1, 5, 14, 0), timedelta(hours=1), id="lunch-excluded"
+        ),
+        pytest.param(
+            paris(2026, 1, 9, 17, 0), paris(2026, 1, 12, 10, 0), timedelta(hours=2), id="weekend-excluded"
+        ),
         pytest.param(paris(2026, 1, 10, 8, 0), paris(2026, 1, 11, 20, 0), timedelta(0), id="all-closed"),
         pytest.param(paris(2026, 1, 5, 0, 0), paris(2026, 1, 12, 0, 0), timedelta(hours=40), id="one-week"),
         pytest.param(paris(2026, 1, 5, 11, 0), paris(2026, 1, 5, 10, 0), timedelta(0), id="end-before-start"),
     ],
 )
-def test_working_time_between_with_business_hours(start: datetime, end: datetime, expected: timedelta) -> None:
+def test_working_time_between_with_business_hours(
+    start: datetime, end: datetime, expected: timedelta
+) -> None:
     assert working_time_between(start=start, end=end, hours=OFFICE, tz=PARIS) == expected
 
 
 def test_a_long_pause_is_counted_period_by_period() -> None:
-    year = working_time_between(start=paris(2026, 1, 5, 0, 0), end=paris(2027, 1, 4, 0, 0), hours=OFFICE, tz=PARIS)
+    year = working_time_between(
+        start=paris(2026, 1, 5, 0, 0), end=paris(2027, 1, 4, 0, 0), hours=OFFICE, tz=PARIS
+    )
     assert year == timedelta(hours=8 * 5 * 52)
 
 
 def test_periods_ending_at_midnight_continue_into_the_next_day() -> None:
     night_shift = BusinessHours.from_json({"mon": [["18:00", "24:00"]], "tue": [["00:00", "02:00"]]})
-    due = add_working_time(start=paris(2026, 1, 5, 23, 0), duration=timedelta(hours=2), hours=night_shift, tz=PARIS)
+    due = add_working_time(
+        start=paris(2026, 1, 5, 23, 0), duration=timedelta(hours=2), hours=night_shift, tz=PARIS
+    )
     assert due == paris(2026, 1, 6, 1, 0)
     assert night_shift.to_json() == {"mon": [["18:00", "24:00"]], "tue": [["00:00", "02:00"]]}
 
@@ -118,16 +154,22 @@ def test_times_in_another_zone_are_read_in_the_organization_zone() -> None:
 
 def test_round_the_clock_two_hours_from_saturday_night_in_october() -> None:
     # Saturday 23:30 CEST + 2 h of real time is 01:30 CEST, still before the 03:00 change.
-    due = add_working_time(start=paris(2025, 10, 25, 23, 30), duration=timedelta(hours=2), hours=None, tz=PARIS)
+    due = add_working_time(
+        start=paris(2025, 10, 25, 23, 30), duration=timedelta(hours=2), hours=None, tz=PARIS
+    )
     assert due == utc(2025, 10, 25, 23, 30)
     assert due.astimezone(ZoneInfo(PARIS)).strftime("%H:%M %Z") == "01:30 CEST"
 
 
 def test_round_the_clock_across_fall_back_counts_real_time_not_wall_time() -> None:
-    due = add_working_time(start=paris(2025, 10, 26, 1, 30), duration=timedelta(hours=2), hours=None, tz=PARIS)
+    due = add_working_time(
+        start=paris(2025, 10, 26, 1, 30), duration=timedelta(hours=2), hours=None, tz=PARIS
+    )
     # The clock went 03:00 CEST -> 02:00 CET: two real hours after 01:30 CEST the wall clock reads 02:30 CET.
     assert due.astimezone(ZoneInfo(PARIS)).strftime("%H:%M %Z") == "02:30 CET"
-    low = add_working_time(start=paris(2025, 10, 25, 23, 30), duration=timedelta(hours=8), hours=None, tz=PARIS)
+    low = add_working_time(
+        start=paris(2025, 10, 25, 23, 30), duration=timedelta(hours=8), hours=None, tz=PARIS
+    )
     assert low.astimezone(ZoneInfo(PARIS)).strftime("%a %H:%M %Z") == "Sun 06:30 CET"  # 7 wall-clock hours
 
 
@@ -138,7 +180,9 @@ def test_round_the_clock_across_spring_forward() -> None:
 
 def test_business_hours_over_the_march_weekend_change() -> None:
     # Friday 17:00 CET + 2 h: 1 h on Friday, 1 h on Monday from 09:00 CEST (07:00 UTC, not 08:00).
-    due = add_working_time(start=paris(2026, 3, 27, 17, 0), duration=timedelta(hours=2), hours=OFFICE, tz=PARIS)
+    due = add_working_time(
+        start=paris(2026, 3, 27, 17, 0), duration=timedelta(hours=2), hours=OFFICE, tz=PARIS
+    )
     assert due == paris(2026, 3, 30, 10, 0)
     assert due == utc(2026, 3, 30, 8, 0)
 
@@ -160,19 +204,27 @@ def test_a_period_boundary_skipped_by_spring_forward_means_the_change_itself() -
     # 02:30 never shows on the clock that night: the period opens at the jump (03:00 CEST).
     hours = BusinessHours.from_json({"sun": [["00:00", "02:30"], ["02:30", "05:00"]]})
     sunday = paris(2026, 3, 29)
-    assert working_time_between(start=sunday, end=sunday + timedelta(days=1), hours=hours, tz=PARIS) == timedelta(
-        hours=4
-    )
+    assert working_time_between(
+        start=sunday, end=sunday + timedelta(days=1), hours=hours, tz=PARIS
+    ) == timedelta(hours=4)
     late = BusinessHours.from_json({"sun": [["02:30", "05:00"]]})
-    assert add_working_time(start=sunday, duration=timedelta(0), hours=late, tz=PARIS) == paris(2026, 3, 29, 3, 0)
+    assert add_working_time(start=sunday, duration=timedelta(0), hours=late, tz=PARIS) == paris(
+        2026, 3, 29, 3, 0
+    )
 
 
 def test_new_york_changes() -> None:
     weekend_desk = BusinessHours.from_json({"sun": [["00:00", "24:00"]]})
-    spring = working_time_between(start=new_york(2026, 3, 8), end=new_york(2026, 3, 9), hours=weekend_desk, tz=NEW_YORK)
-    fall = working_time_between(start=new_york(2026, 11, 1), end=new_york(2026, 11, 2), hours=weekend_desk, tz=NEW_YORK)
+    spring = working_time_between(
+        start=new_york(2026, 3, 8), end=new_york(2026, 3, 9), hours=weekend_desk, tz=NEW_YORK
+    )
+    fall = working_time_between(
+        start=new_york(2026, 11, 1), end=new_york(2026, 11, 2), hours=weekend_desk, tz=NEW_YORK
+    )
     assert (spring, fall) == (timedelta(hours=23), timedelta(hours=25))
-    due = add_working_time(start=new_york(2026, 11, 1, 0, 30), duration=timedelta(hours=2), hours=None, tz=NEW_YORK)
+    due = add_working_time(
+        start=new_york(2026, 11, 1, 0, 30), duration=timedelta(hours=2), hours=None, tz=NEW_YORK
+    )
     # The second 01:30 of the night. (PEP 495 makes ambiguous local times compare unequal across
     # zones, hence the UTC and wall-clock checks.)
     assert due == new_york(2026, 11, 1, 1, 30, fold=1).astimezone(UTC) == utc(2026, 11, 1, 6, 30)
@@ -197,18 +249,24 @@ def test_adding_then_measuring_gives_back_the_duration() -> None:
     for _ in range(1500):
         hours = rng.choice(PROPERTY_HOURS)
         tz = rng.choice(PROPERTY_ZONES)
-        start = window_start + timedelta(seconds=rng.randrange(3 * 365 * 86400), microseconds=rng.randrange(10**6))
+        start = window_start + timedelta(
+            seconds=rng.randrange(3 * 365 * 86400), microseconds=rng.randrange(10**6)
+        )
         duration = timedelta(seconds=rng.choice([0, rng.randrange(60, 4 * 3600), rng.randrange(40 * 3600)]))
         due = add_working_time(start=start, duration=duration, hours=hours, tz=tz)
         case = f"{start.isoformat()} + {duration} in {tz} with {hours and hours.to_json()}"
         assert due >= start, case
         assert working_time_between(start=start, end=due, hours=hours, tz=tz) == duration, case
         # The deadline is the last instant within target: one second later is already over it.
-        assert working_time_between(start=start, end=due + timedelta(seconds=1), hours=hours, tz=tz) > duration, case
+        assert (
+            working_time_between(start=start, end=due + timedelta(seconds=1), hours=hours, tz=tz) > duration
+        ), case
         middle = start + (due - start) / 3
-        assert working_time_between(start=start, end=middle, hours=hours, tz=tz) + working_time_between(
-            start=middle, end=due, hours=hours, tz=tz
-        ) == duration, case
+        assert (
+            working_time_between(start=start, end=middle, hours=hours, tz=tz)
+            + working_time_between(start=middle, end=due, hours=hours, tz=tz)
+            == duration
+        ), case
 
 
 # --- clocks -------------------------------------------------------------------------------------
@@ -236,7 +294,9 @@ def test_pause_and_resume_keep_the_remaining_time() -> None:
     assert clock.is_running
     # 60 min left on Thursday, then 15 min on Friday morning.
     assert clock.due_at == paris(2026, 1, 9, 9, 15)
-    assert remaining(clock=clock, now=paris(2026, 1, 8, 17, 30), policy=OFFICE_POLICY) == timedelta(minutes=45)
+    assert remaining(clock=clock, now=paris(2026, 1, 8, 17, 30), policy=OFFICE_POLICY) == timedelta(
+        minutes=45
+    )
     assert elapsed(clock=clock, now=paris(2026, 1, 8, 17, 30), policy=OFFICE_POLICY) == timedelta(minutes=75)
 
 
@@ -275,13 +335,22 @@ def test_due_soon_window_and_breach() -> None:
     clock = clock_start(policy=ROUND_THE_CLOCK_POLICY, priority="urgent", at=paris(2026, 1, 5, 10, 0))
     state = clock_state(clock=clock, now=paris(2026, 1, 5, 10, 14), policy=ROUND_THE_CLOCK_POLICY)
     assert state == "running"
-    assert clock_state(clock=clock, now=paris(2026, 1, 5, 10, 15), policy=ROUND_THE_CLOCK_POLICY) == "due_soon"
+    assert (
+        clock_state(clock=clock, now=paris(2026, 1, 5, 10, 15), policy=ROUND_THE_CLOCK_POLICY) == "due_soon"
+    )
     wide = clock_state(
-        clock=clock, now=paris(2026, 1, 5, 10, 5), policy=ROUND_THE_CLOCK_POLICY, due_soon=timedelta(minutes=25)
+        clock=clock,
+        now=paris(2026, 1, 5, 10, 5),
+        policy=ROUND_THE_CLOCK_POLICY,
+        due_soon=timedelta(minutes=25),
     )
     assert wide == "due_soon"
-    assert clock_state(clock=clock, now=paris(2026, 1, 5, 10, 30), policy=ROUND_THE_CLOCK_POLICY) == "due_soon"
-    assert clock_state(clock=clock, now=paris(2026, 1, 5, 10, 31), policy=ROUND_THE_CLOCK_POLICY) == "breached"
+    assert (
+        clock_state(clock=clock, now=paris(2026, 1, 5, 10, 30), policy=ROUND_THE_CLOCK_POLICY) == "due_soon"
+    )
+    assert (
+        clock_state(clock=clock, now=paris(2026, 1, 5, 10, 31), policy=ROUND_THE_CLOCK_POLICY) == "breached"
+    )
     assert remaining(clock=clock, now=paris(2026, 1, 5, 10, 31), policy=ROUND_THE_CLOCK_POLICY) == timedelta(
         minutes=-1
     )
@@ -339,7 +408,9 @@ def test_crisis_mode_does_not_count_past_closed_hours() -> None:
     clock = clock_start(policy=OFFICE_POLICY, priority="normal", at=paris(2026, 1, 9, 19, 0))
     crisis = OFFICE_POLICY.tightened(0.25, round_the_clock=True)
     at = paris(2026, 1, 10, 10, 0)
-    clock = clock_retarget(clock=clock, policy=crisis, priority="normal", at=at, previous_policy=OFFICE_POLICY)
+    clock = clock_retarget(
+        clock=clock, policy=crisis, priority="normal", at=at, previous_policy=OFFICE_POLICY
+    )
     assert clock.target == timedelta(minutes=30)
     assert clock.elapsed_before_pause == timedelta(0)
     assert clock.due_at == paris(2026, 1, 10, 10, 30)
@@ -358,7 +429,9 @@ def test_stopped_clocks_ignore_later_events() -> None:
 
 def test_clock_fields_round_trip() -> None:
     clock = clock_start(policy=OFFICE_POLICY, priority="normal", at=utc(2026, 1, 5, 8, 0, 0))
-    clock = clock_pause(clock=clock, at=datetime(2026, 1, 5, 8, 17, 3, 123457, tzinfo=UTC), policy=OFFICE_POLICY)
+    clock = clock_pause(
+        clock=clock, at=datetime(2026, 1, 5, 8, 17, 3, 123457, tzinfo=UTC), policy=OFFICE_POLICY
+    )
     fields = clock.to_fields()
     assert fields == {
         "sla_target_seconds": 7200,
@@ -442,7 +515,10 @@ def test_business_hours_validation_messages(data: dict, message: str) -> None:
         ({"time_zone": "Europe/Pariss"}, 'Unknown time zone "Europe/Pariss": use an IANA name'),
         ({"time_zone": "../etc/passwd"}, "Unknown time zone"),
         ({"time_zone": ""}, "Time zone is missing"),
-        ({"targets_minutes": {"urgent": 0}}, 'target for "urgent" must be a whole number of minutes above zero'),
+        (
+            {"targets_minutes": {"urgent": 0}},
+            'target for "urgent" must be a whole number of minutes above zero',
+        ),
         ({"targets_minutes": {"high": "1h"}}, 'target for "high" must be a whole number of minutes'),
         ({"targets_minutes": {"critical": 5}}, 'Unknown priority "critical"'),
         ({"target": {}}, 'Unknown SLA setting "target"'),
@@ -457,6 +533,8 @@ def test_unknown_priority_and_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match='Unknown priority "p1"'):
         clock_start(policy=OFFICE_POLICY, priority="p1", at=utc(2026, 1, 5, 9, 0))
     with pytest.raises(ValueError, match="timezone-aware"):
-        add_working_time(start=datetime(2026, 1, 5, 9, 0), duration=timedelta(hours=1), hours=OFFICE, tz=PARIS)
+        add_working_time(
+            start=datetime(2026, 1, 5, 9, 0), duration=timedelta(hours=1), hours=OFFICE, tz=PARIS
+        )
     with pytest.raises(ValueError, match="whole minutes above zero"):
         SlaPolicy(targets={**DEFAULT_TARGETS, "low": timedelta(seconds=90)})

@@ -1,0 +1,154 @@
+"""Mastodon through Mastodon.py: mentions from notifications, replies, direct statuses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from mastodon import (
+    Mastodon,
+    MastodonAPIError,
+    MastodonNetworkError,
+    MastodonNotFoundError,
+    MastodonRatelimitError,
+    MastodonServerError,
+    MastodonUnauthorizedError,
+)
+
+from inbox.connectors.base import (
+    AccountInfo,
+    ConnectorError,
+    CredentialsRevoked,
+    FetchResult,
+    ItemKind,
+    PlatformAuthor,
+    PlatformItem,
+    PlatformUnavailable,
+    RateLimited,
+    RateLimitState,
+    SendRefused,
+    SentMessage,
+)
+from inbox.connectors.common import DEFAULT_TIMEOUT, from_epoch, html_to_text, parse_time
+
+
+def status_item(notification: dict[str, Any]) -> PlatformItem:
+    status = notification["status"]
+    account = status["account"]
+    created = status["created_at"]
+    private = status.get("visibility") == "direct"
+    parent = status.get("in_reply_to_id")
+    return PlatformItem(
+        external_id=str(status["id"]),
+        kind=ItemKind.PRIVATE_MESSAGE if private else (ItemKind.REPLY if parent else ItemKind.MENTION),
+        text=html_to_text(status.get("content", "")),
+        # acct, not the numeric id: ids are local to each instance, acct is what a reply must mention.
+        author=PlatformAuthor(external_id=account["acct"], handle=f"@{account['acct']}",
+                              name=account.get("display_name", ""), avatar_url=account.get("avatar", ""),
+                              followers=account.get("followers_count", 0), profile_url=account.get("url", "")),
+        created_at=created if not isinstance(created, str) else parse_time(created),  # type: ignore[arg-type]
+        # Mastodon exposes no thread id: a reply threads under the status it answers.
+        thread_external_id=f"dm:{account['acct']}" if private else str(parent or status["id"]),
+        parent_external_id=str(parent) if parent else None,
+        is_private=private,
+        url=status.get("url") or status.get("uri", ""),
+        language_hint=status.get("language") or "",
+        reach=status.get("reblogs_count", 0) + status.get("favourites_count", 0),
+        raw={"notification_id": str(notification["id"]), "status_id": str(status["id"])},
+    )
+
+
+class MastodonConnector:
+    platform = "mastodon"
+
+    def __init__(self, *, credentials: dict[str, str], base_url: str, page_limit: int = 5, page_size: int = 40,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
+        """`credentials`: `access_token`. `base_url`: the brand account's instance."""
+        self.api = Mastodon(access_token=credentials["access_token"], api_base_url=base_url,
+                            version_check_mode="none", ratelimit_method="throw", request_timeout=timeout)
+        self.page_limit = page_limit
+        self.page_size = page_size
+
+    @contextmanager
+    def _translated_errors(self, action: str, *, sending: bool = False) -> Iterator[None]:
+        try:
+            yield
+        except MastodonRatelimitError as error:
+            reset_at = from_epoch(self.api.ratelimit_reset, fallback_seconds=300)
+            raise RateLimited(f"Mastodon rate limit reached while {action}: waiting until {reset_at:%H:%M} UTC.",
+                              reset_at=reset_at) from error
+        except MastodonUnauthorizedError as error:
+            raise CredentialsRevoked("Mastodon says the access token was revoked or is invalid: reconnect the "
+                                     "channel.") from error
+        except (MastodonServerError, MastodonNetworkError) as error:
+            raise PlatformUnavailable(f"The Mastodon instance is unreachable or failing while {action}: "
+                                      "will retry.") from error
+        except MastodonNotFoundError as error:
+            if sending:
+                raise SendRefused("Mastodon says the status no longer exists.", code="not_found") from error
+            raise ConnectorError(f"Mastodon could not find what was asked while {action}.") from error
+        except MastodonAPIError as error:
+            if sending:
+                raise SendRefused(f"Mastodon refused the status: {error.args[-1]}", code="refused") from error
+            raise ConnectorError(f"Mastodon rejected the request while {action}: {error}") from error
+
+    def _rate_limit(self) -> RateLimitState:
+        return RateLimitState(limit=self.api.ratelimit_limit, remaining=self.api.ratelimit_remaining,
+                              reset_at=from_epoch(self.api.ratelimit_reset, fallback_seconds=300)
+                              if self.api.ratelimit_reset else None)
+
+    def fetch(self, cursor: dict[str, Any]) -> FetchResult:
+        """Cursor: {"last_notification_id"}. The first fetch reads back at most `page_limit` pages of
+        history; later ones walk forward with `min_id`, which Mastodon answers without gaps."""
+        last = cursor.get("last_notification_id")
+        notifications: list[dict[str, Any]] = []
+        exhausted = True
+        with self._translated_errors("reading mentions"):
+            if not last:
+                page = self.api.notifications(types=["mention"], limit=self.page_size)
+                for _ in range(self.page_limit):
+                    notifications.extend(page)
+                    page = self.api.fetch_next(page) if page else None
+                    if not page:
+                        break
+            else:
+                for _ in range(self.page_limit):
+                    page = self.api.notifications(types=["mention"], min_id=last, limit=self.page_size)
+                    notifications.extend(page)
+                    if page:
+                        last = max(str(n["id"]) for n in page)
+                    if len(page) < self.page_size:
+                        break
+                else:
+                    exhausted = False
+        notifications = [n for n in notifications if n.get("status")]
+        notifications.sort(key=lambda n: int(n["id"]))
+        newest = str(notifications[-1]["id"]) if notifications else cursor.get("last_notification_id")
+        return FetchResult(items=[status_item(n) for n in notifications],
+                           cursor={"last_notification_id": newest} if newest else {},
+                           exhausted=exhausted, rate_limit=self._rate_limit())
+
+    def send_reply(self, *, text: str, in_reply_to_external_id: str, idempotency_key: str) -> SentMessage:
+        with self._translated_errors("sending a reply", sending=True):
+            original = self.api.status(in_reply_to_external_id)
+            acct = original["account"]["acct"]
+            # A reply that does not name its author never reaches them.
+            body = text if f"@{acct}" in text else f"@{acct} {text}"
+            visibility = original["visibility"] if original["visibility"] in ("direct", "private") else "public"
+            status = self.api.status_post(body, in_reply_to_id=in_reply_to_external_id, visibility=visibility,
+                                          idempotency_key=idempotency_key)
+        return SentMessage(external_id=str(status["id"]), url=status.get("url") or "", raw={"id": str(status["id"])})
+
+    def send_private_message(self, *, recipient_external_id: str, text: str, idempotency_key: str) -> SentMessage:
+        """A direct-visibility status naming `recipient_external_id` (an acct, or "dm:<acct>")."""
+        acct = recipient_external_id.removeprefix("dm:").lstrip("@")
+        with self._translated_errors("sending a private message", sending=True):
+            status = self.api.status_post(f"@{acct} {text}", visibility="direct", idempotency_key=idempotency_key)
+        return SentMessage(external_id=str(status["id"]), url=status.get("url") or "", raw={"id": str(status["id"])})
+
+    def check_credentials(self) -> AccountInfo:
+        with self._translated_errors("checking the account"):
+            account = self.api.account_verify_credentials()
+        return AccountInfo(external_id=account["acct"], handle=f"@{account['acct']}",
+                           name=account.get("display_name", ""), avatar_url=account.get("avatar", ""))

@@ -1,0 +1,238 @@
+"""Reads on the inbox, shared by pages, API and tasks. Every function takes the organization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.postgres.search import SearchQuery
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Organization, User
+
+from .classification import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
+from .models import (
+    ACTIVE_STATUSES,
+    Activity,
+    Channel,
+    Contact,
+    Conversation,
+    ConversationStatus,
+    DeadLetter,
+    DeliveryState,
+    Message,
+    Note,
+    Priority,
+    SavedView,
+    Tag,
+)
+
+DUE_SOON = timedelta(minutes=15)
+
+SORTS = {
+    "recent": ("-last_message_at", "-id"),
+    "oldest": ("last_message_at", "id"),
+    "priority": ("-priority", "-last_message_at", "-id"),
+    "sla": ("sla_due_at", "id"),
+    "created": ("-created_at", "-id"),
+}
+
+
+@dataclass
+class ConversationFilters:
+    """The inbox filters, as the list page, the API and saved views spell them."""
+
+    status: list[str] = field(default_factory=lambda: list(ACTIVE_STATUSES))
+    channel_ids: list[int] = field(default_factory=list)
+    assignee: str = ""  # "", "me", "none", or a user id
+    team_ids: list[int] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    priorities: list[int] = field(default_factory=list)
+    sentiment: str = ""  # negative | neutral | positive
+    languages: list[str] = field(default_factory=list)
+    sla: str = ""  # due_soon | breached
+    q: str = ""
+    sort: str = "recent"
+
+    @classmethod
+    def from_params(cls, params) -> ConversationFilters:
+        """From a QueryDict or a saved view's dict; bad values raise ValidationError with a reason."""
+
+        def many(name):
+            if hasattr(params, "getlist"):
+                values = params.getlist(name)
+            else:
+                values = params.get(name, [])
+                values = values if isinstance(values, list) else [values]
+            return [v for value in values for v in str(value).split(",") if v != ""]
+
+        def ints(name):
+            try:
+                return [int(v) for v in many(name)]
+            except ValueError:
+                raise ValidationError({name: "Use numeric ids."}) from None
+
+        status = many("status") or list(ACTIVE_STATUSES)
+        if status == ["all"]:
+            status = []
+        bad = [s for s in status if s not in ConversationStatus.values]
+        if bad:
+            raise ValidationError({"status": f"Unknown status {bad[0]!r}: use {', '.join(ConversationStatus.values)} or all."})
+        priorities = []
+        for name in many("priority"):
+            try:
+                priorities.append(int(name) if name.isdigit() else Priority.from_name(name).value)
+            except ValueError as error:
+                raise ValidationError({"priority": str(error)}) from None
+        sentiment = (params.get("sentiment") or "").strip()
+        if sentiment and sentiment not in ("negative", "neutral", "positive"):
+            raise ValidationError({"sentiment": "Use negative, neutral or positive."})
+        sla = (params.get("sla") or "").strip()
+        if sla and sla not in ("due_soon", "breached"):
+            raise ValidationError({"sla": "Use due_soon or breached."})
+        sort = (params.get("sort") or "recent").strip()
+        if sort not in SORTS:
+            raise ValidationError({"sort": f"Use one of {', '.join(SORTS)}."})
+        assignee = str(params.get("assignee") or "").strip()
+        if assignee and assignee not in ("me", "none") and not assignee.isdigit():
+            raise ValidationError({"assignee": "Use me, none or a user id."})
+        return cls(
+            status=status, channel_ids=ints("channel"), assignee=assignee, team_ids=ints("team"),
+            tags=many("tag"), priorities=priorities, sentiment=sentiment, languages=many("language"),
+            sla=sla, q=(params.get("q") or "").strip()[:200], sort=sort,
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "status": self.status or ["all"], "channel": self.channel_ids, "assignee": self.assignee,
+            "team": self.team_ids, "tag": self.tags, "priority": self.priorities, "sentiment": self.sentiment,
+            "language": self.languages, "sla": self.sla, "q": self.q, "sort": self.sort,
+        }
+
+
+def search_query(text: str) -> SearchQuery:
+    # Both configurations: a French query finds French stems, an English one English stems.
+    return SearchQuery(text, config="vigie_fr", search_type="websearch") | SearchQuery(
+        text, config="vigie_en", search_type="websearch"
+    )
+
+
+def conversation_list(*, organization: Organization, filters: ConversationFilters, user: User | None = None,
+                      now: datetime | None = None) -> QuerySet[Conversation]:
+    now = now or timezone.now()
+    queryset = Conversation.objects.for_organization(organization)
+    if filters.status:
+        queryset = queryset.filter(status__in=filters.status)
+    if filters.channel_ids:
+        queryset = queryset.filter(channel_id__in=filters.channel_ids)
+    if filters.assignee == "me" and user is not None:
+        queryset = queryset.filter(assignee=user)
+    elif filters.assignee == "none":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        queryset = queryset.filter(assignee_id=int(filters.assignee))
+    if filters.team_ids:
+        queryset = queryset.filter(team_id__in=filters.team_ids)
+    if filters.tags:
+        queryset = queryset.filter(tags__name__in=filters.tags).distinct() if len(filters.tags) > 1 else queryset.filter(
+            tags__name=filters.tags[0])
+    if filters.priorities:
+        queryset = queryset.filter(priority__in=filters.priorities)
+    if filters.sentiment == "negative":
+        queryset = queryset.filter(sentiment__lt=NEGATIVE_THRESHOLD)
+    elif filters.sentiment == "positive":
+        queryset = queryset.filter(sentiment__gt=POSITIVE_THRESHOLD)
+    elif filters.sentiment == "neutral":
+        queryset = queryset.filter(sentiment__gte=NEGATIVE_THRESHOLD, sentiment__lte=POSITIVE_THRESHOLD)
+    if filters.languages:
+        queryset = queryset.filter(language__in=filters.languages)
+    if filters.sla == "breached":
+        queryset = queryset.filter(sla_stopped_at__isnull=True, sla_due_at__lt=now)
+    elif filters.sla == "due_soon":
+        queryset = queryset.filter(sla_stopped_at__isnull=True, sla_paused_at__isnull=True,
+                                   sla_due_at__gte=now, sla_due_at__lt=now + DUE_SOON)
+    if filters.q:
+        matching = Message.objects.for_organization(organization).filter(search_vector=search_query(filters.q))
+        queryset = queryset.filter(pk__in=matching.values("conversation_id"))
+    return queryset.order_by(*SORTS[filters.sort])
+
+
+def conversation_list_page(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """What a page of the list needs, loaded in a constant number of queries."""
+    return queryset.select_related("channel", "contact", "assignee", "team").prefetch_related("tags")
+
+
+def conversation_counts(*, organization: Organization, user: User) -> dict[str, int]:
+    """The counters beside the inbox's built-in views."""
+    now = timezone.now()
+    active = Conversation.objects.for_organization(organization).filter(status__in=ACTIVE_STATUSES)
+    return active.aggregate(
+        open=Count("pk"),
+        mine=Count("pk", filter=Q(assignee=user)),
+        unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+        breached=Count("pk", filter=Q(sla_stopped_at__isnull=True, sla_due_at__lt=now)),
+    )
+
+
+def conversation_detail(*, organization: Organization, pk) -> Conversation:
+    """One conversation with everything the conversation view shows; another's answers DoesNotExist."""
+    return (
+        Conversation.objects.for_organization(organization)
+        .select_related("channel", "contact", "contact__person", "assignee", "team")
+        .prefetch_related(
+            "tags",
+            Prefetch("messages", queryset=Message.objects.unscoped().exclude(state=DeliveryState.DRAFT)
+                     .select_related("author_contact", "author_user", "channel").order_by("created_at", "pk")),
+            Prefetch("notes", queryset=Note.objects.unscoped().select_related("author").order_by("created_at")),
+            Prefetch("activities", queryset=Activity.objects.unscoped().select_related("actor").order_by("created_at", "pk")),
+        )
+        .get(pk=pk)
+    )
+
+
+def contact_history(*, conversation: Conversation, limit: int = 20) -> QuerySet[Conversation]:
+    """The same person's other conversations, on every channel (linked contacts included)."""
+    contact = conversation.contact
+    contacts = Contact.objects.for_organization(conversation.organization_id)
+    if contact.person_id:
+        contact_ids = contacts.filter(person_id=contact.person_id).values("pk")
+    else:
+        contact_ids = contacts.filter(pk=contact.pk).values("pk")
+    return (
+        Conversation.objects.for_organization(conversation.organization_id)
+        .filter(contact_id__in=contact_ids).exclude(pk=conversation.pk)
+        .select_related("channel").order_by("-last_message_at")[:limit]
+    )
+
+
+def drafts_for(*, conversation: Conversation) -> QuerySet[Message]:
+    return Message.objects.for_organization(conversation.organization_id).filter(
+        conversation=conversation, state=DeliveryState.DRAFT).select_related("author_user", "channel")
+
+
+def channel_list(*, organization: Organization) -> QuerySet[Channel]:
+    return Channel.objects.for_organization(organization).order_by("platform", "handle")
+
+
+def tag_list(*, organization: Organization) -> QuerySet[Tag]:
+    return Tag.objects.for_organization(organization).order_by("name")
+
+
+def saved_views_for(*, organization: Organization, user: User) -> QuerySet[SavedView]:
+    return SavedView.objects.for_organization(organization).filter(Q(owner=user) | Q(owner__isnull=True))
+
+
+def dead_letter_list(*, organization: Organization) -> QuerySet[DeadLetter]:
+    return DeadLetter.objects.for_organization(organization).select_related("channel").order_by("-created_at")
+
+
+def inbox_figures(*, organization: Organization, since: datetime) -> dict[str, float]:
+    """Volume and sentiment since a moment: what the crisis room and spike detection read."""
+    inbound = Message.objects.for_organization(organization).filter(direction="in", created_at__gte=since)
+    return inbound.aggregate(
+        mentions=Count("pk"),
+        negative=Count("pk", filter=Q(sentiment__lt=NEGATIVE_THRESHOLD)),
+        positive=Count("pk", filter=Q(sentiment__gt=POSITIVE_THRESHOLD)),
+    )

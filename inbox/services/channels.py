@@ -1,0 +1,165 @@
+"""Channels: connecting brand accounts, and keeping their health honest.
+
+An expired token or an exhausted quota is not a log line: it changes the channel's status, says
+why in words an admin can act on, and is handed to the health listeners (the crisis app pages
+someone). Reconnecting resumes polling from the stored cursor, so what was missed is back-filled.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.live import broadcast_on_commit
+from accounts.models import Organization, User
+
+from ..connectors.base import AccountInfo
+from ..credentials import decrypt_credentials, encrypt_credentials
+from ..models import Channel, ChannelStatus, Platform
+
+HealthListener = Callable[[Channel, str, str], None]  # channel, new status, reason
+_health_listeners: list[HealthListener] = []
+
+MAX_BACKOFF = timedelta(minutes=15)
+
+
+def register_health_listener(listener: HealthListener) -> None:
+    if listener not in _health_listeners:
+        _health_listeners.append(listener)
+
+
+def connector_settings(channel: Channel) -> dict[str, Any]:
+    """The connector's options: the channel's own, over the platform's base URL from settings."""
+    options = {"base_url": settings.PLATFORM_BASE_URLS.get(channel.platform, "")}
+    options.update(channel.connection or {})
+    options.setdefault("account_id", channel.external_account_id)
+    return options
+
+
+def connector_for_channel(channel: Channel):
+    from ..connectors.registry import connector_for
+
+    return connector_for(channel.platform, credentials=decrypt_credentials(channel.credentials_encrypted),
+                         settings=connector_settings(channel))
+
+
+def _health_changed(channel: Channel, reason: str) -> None:
+    broadcast_on_commit(organization_id=channel.organization_id, topic="inbox",
+                        event={"type": "channel.health", "channel_id": channel.pk, "status": channel.status,
+                               "reason": reason})
+    for listener in _health_listeners:
+        transaction.on_commit(lambda listener=listener: listener(channel, channel.status, reason))
+
+
+def _set_status(channel: Channel, status: str, reason: str, *, now: datetime) -> list[str]:
+    changed = channel.status != status
+    channel.status = status
+    channel.status_reason = reason
+    if changed:
+        channel.status_changed_at = now
+    return ["status", "status_reason", "status_changed_at"]
+
+
+@transaction.atomic
+def channel_connect(*, organization: Organization, platform: str, credentials: dict[str, Any],
+                    connection: dict[str, Any] | None, actor: User, confirmed_brand_account: bool,
+                    account: AccountInfo | None = None) -> Channel:
+    """Connect a brand account. `account` is what the platform said about the credentials."""
+    if platform not in Platform.values:
+        raise ValidationError(f"Unknown platform {platform!r}.")
+    if not confirmed_brand_account:
+        raise ValidationError(
+            "Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name."
+        )
+    if account is None:
+        raise ValidationError("The credentials were not checked with the platform.")
+    channel, _ = Channel.objects.for_organization(organization).update_or_create(
+        organization=organization, platform=platform, external_account_id=account.external_id,
+        defaults={
+            "handle": account.handle, "display_name": account.name, "avatar_url": account.avatar_url[:500],
+            "credentials_encrypted": encrypt_credentials(credentials), "connection": connection or {},
+            "confirmed_brand_account_by": actor, "status": ChannelStatus.HEALTHY, "status_reason": "",
+            "status_changed_at": timezone.now(), "next_poll_at": timezone.now(), "consecutive_failures": 0,
+        },
+    )
+    _health_changed(channel, "connected")
+    return channel
+
+
+@transaction.atomic
+def channel_set_paused(*, channel: Channel, paused: bool) -> Channel:
+    now = timezone.now()
+    fields = _set_status(channel, ChannelStatus.DISABLED if paused else ChannelStatus.HEALTHY,
+                         "Paused by an admin." if paused else "", now=now)
+    if not paused:
+        channel.next_poll_at = now
+        fields.append("next_poll_at")
+    channel.save(update_fields=fields)
+    _health_changed(channel, channel.status_reason or "resumed")
+    return channel
+
+
+def channel_poll_succeeded(*, channel: Channel, cursor: dict[str, Any], more_waiting: bool,
+                           now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    was_unhealthy = channel.status != ChannelStatus.HEALTHY
+    channel.poll_cursor = cursor
+    channel.last_polled_at = now
+    channel.last_poll_error = ""
+    channel.consecutive_failures = 0
+    channel.rate_limit_reset_at = None
+    # A full page means more is waiting (a back-fill after reconnecting): come back at once.
+    channel.next_poll_at = now if more_waiting else now + timedelta(seconds=channel.poll_interval_seconds)
+    fields = ["poll_cursor", "last_polled_at", "last_poll_error", "consecutive_failures", "rate_limit_reset_at",
+              "next_poll_at"]
+    if was_unhealthy and channel.status != ChannelStatus.DISABLED:
+        fields += _set_status(channel, ChannelStatus.HEALTHY, "", now=now)
+    channel.save(update_fields=fields)
+    if was_unhealthy and channel.status == ChannelStatus.HEALTHY:
+        _health_changed(channel, "healthy again")
+
+
+@transaction.atomic
+def channel_rate_limited(*, channel: Channel, reset_at: datetime, message: str) -> None:
+    now = timezone.now()
+    fields = _set_status(channel, ChannelStatus.RATE_LIMITED, message, now=now)
+    channel.rate_limit_reset_at = reset_at
+    # Never sleep in a task: the beat tick picks the channel up again at the reset time.
+    channel.next_poll_at = max(reset_at, now + timedelta(seconds=1))
+    channel.last_poll_error = message
+    channel.save(update_fields=[*fields, "rate_limit_reset_at", "next_poll_at", "last_poll_error"])
+    _health_changed(channel, message)
+
+
+@transaction.atomic
+def channel_needs_reconnect(*, channel: Channel, message: str) -> None:
+    now = timezone.now()
+    fields = _set_status(channel, ChannelStatus.NEEDS_RECONNECT, message, now=now)
+    channel.last_poll_error = message
+    channel.next_poll_at = None
+    channel.save(update_fields=[*fields, "last_poll_error", "next_poll_at"])
+    _health_changed(channel, message)
+
+
+def backoff_delay(failures: int, *, base_seconds: int = 30) -> timedelta:
+    """Exponential backoff with full jitter, capped, so that a platform outage is not hammered."""
+    ceiling = min(MAX_BACKOFF.total_seconds(), base_seconds * 2 ** min(failures, 10))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+def channel_poll_failed(*, channel: Channel, message: str) -> None:
+    now = timezone.now()
+    channel.consecutive_failures += 1
+    channel.last_poll_error = message
+    channel.next_poll_at = now + backoff_delay(channel.consecutive_failures)
+    channel.save(update_fields=["consecutive_failures", "last_poll_error", "next_poll_at"])
+    if channel.consecutive_failures == 5:
+        # Five failures in a row (about ten minutes) is an outage worth telling people about.
+        _health_changed(channel, f"{channel.get_platform_display()} keeps failing: {message}")

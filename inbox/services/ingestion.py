@@ -1,0 +1,408 @@
+"""The ingestion pipeline: every inbound item from every platform enters the inbox here, once.
+
+Polls, webhooks and dead-letter replays all call `mentions_ingest` with a batch of normalized
+items for one channel. In one transaction, with few queries whatever the batch size, it drops
+duplicates, upserts contacts, threads each item into its conversation, classifies, routes new
+conversations, runs the first-response clocks and records activity; after commit it sends one
+live event per batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.live import broadcast_on_commit
+
+from ..classification import classify_many
+from ..connectors.base import ItemKind, PlatformItem
+from ..models import (
+    Activity,
+    ActivityVerb,
+    Channel,
+    Contact,
+    Conversation,
+    ConversationStatus,
+    ConversationTag,
+    DeadLetter,
+    Direction,
+    Message,
+    Priority,
+    RoutingRule,
+)
+from ..routing import CompiledRule, RoutingInput, compile_rule, route
+from . import clocks
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_LENGTH = 280
+
+
+@dataclass(frozen=True)
+class UnparsableItem:
+    """What a connector could not turn into a PlatformItem: kept as a dead letter, never dropped."""
+
+    payload: dict[str, Any]
+    reason: str
+
+
+@dataclass
+class IngestResult:
+    created: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    conversation_ids: list[int] = field(default_factory=list)
+    new_conversation_ids: list[int] = field(default_factory=list)
+    reopened_conversation_ids: list[int] = field(default_factory=list)
+
+
+def _problem(item: PlatformItem) -> str | None:
+    if not item.external_id:
+        return "The item has no platform id, so it could not be told apart from others."
+    if item.kind not in ItemKind.ALL:
+        return f"Unknown kind of item {item.kind!r}."
+    if not item.author or not item.author.external_id:
+        return "The item has no author id."
+    if item.text is None:
+        return "The item has no text."
+    if item.created_at is None or item.created_at.tzinfo is None:
+        return "The item's time has no time zone."
+    return None
+
+
+def _payload_of(item: Any) -> dict[str, Any]:
+    if isinstance(item, PlatformItem):
+        return item.raw or {"external_id": item.external_id, "text": item.text}
+    return item if isinstance(item, dict) else {"repr": repr(item)[:2000]}
+
+
+def _thread_key(item: PlatformItem) -> str:
+    if item.thread_external_id:
+        return item.thread_external_id
+    if item.is_private or item.kind == ItemKind.PRIVATE_MESSAGE:
+        return f"dm:{item.author.external_id}"
+    return item.external_id
+
+
+def _lock_platform(organization_id: int, platform: str) -> None:
+    # A poll and a webhook (or two channels watching the same post) may deliver the same item at
+    # once: serializing ingestion per organization and platform makes the duplicate check exact.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"ingest:{organization_id}:{platform}"])
+
+
+def _compiled_rules(organization_id: int) -> list[CompiledRule]:
+    rules = (
+        RoutingRule.objects.for_organization(organization_id).filter(is_active=True).prefetch_related("tags")
+    )
+    return [
+        compile_rule(
+            rule_id=rule.pk, name=rule.name, conditions=rule.conditions, team_id=rule.team_id,
+            tag_ids=[tag.pk for tag in rule.tags.all()], priority=rule.priority, stop_processing=rule.stop_processing,
+        )
+        for rule in rules
+    ]
+
+
+def _upsert_contacts(channel: Channel, items: Sequence[PlatformItem], now: datetime) -> dict[str, Contact]:
+    latest: dict[str, PlatformItem] = {}
+    for item in items:
+        latest[item.author.external_id] = item
+    contacts = [
+        Contact(
+            organization_id=channel.organization_id,
+            platform=channel.platform,
+            external_id=author_id,
+            handle=item.author.handle[:200],
+            name=item.author.name[:200],
+            avatar_url=item.author.avatar_url[:500],
+            profile_url=item.author.profile_url[:500],
+            followers=max(0, item.author.followers or 0),
+            verified=bool(item.author.verified),
+            first_seen_at=now,
+            last_seen_at=now,
+        )
+        for author_id, item in latest.items()
+    ]
+    Contact.objects.bulk_create(
+        contacts,
+        update_conflicts=True,
+        unique_fields=["organization", "platform", "external_id"],
+        update_fields=["handle", "name", "avatar_url", "profile_url", "followers", "verified", "last_seen_at"],
+    )
+    return {contact.external_id: contact for contact in contacts}
+
+
+def mentions_ingest(
+    *, channel: Channel, items: Sequence[PlatformItem | UnparsableItem], now: datetime | None = None
+) -> IngestResult:
+    now = now or timezone.now()
+    organization_id = channel.organization_id
+    result = IngestResult()
+
+    rejected: list[tuple[dict[str, Any], str]] = []
+    candidates: list[PlatformItem] = []
+    seen_in_batch: set[str] = set()
+    for item in items:
+        if isinstance(item, UnparsableItem):
+            rejected.append((item.payload, item.reason))
+            continue
+        if not isinstance(item, PlatformItem):
+            rejected.append((_payload_of(item), "Not a platform item."))
+            continue
+        problem = _problem(item)
+        if problem:
+            rejected.append((_payload_of(item), problem))
+            continue
+        if item.external_id in seen_in_batch:
+            result.duplicates += 1
+            continue
+        seen_in_batch.add(item.external_id)
+        candidates.append(item)
+
+    with transaction.atomic():
+        if rejected:
+            DeadLetter.objects.bulk_create(
+                [DeadLetter(organization_id=organization_id, channel=channel, payload=p, reason=r) for p, r in rejected]
+            )
+            result.dead_letters = len(rejected)
+        if not candidates:
+            return result
+
+        _lock_platform(organization_id, channel.platform)
+        known = set(
+            Message.objects.for_organization(organization_id)
+            .filter(platform=channel.platform, external_id__in=[item.external_id for item in candidates])
+            .values_list("external_id", flat=True)
+        )
+        fresh = sorted((item for item in candidates if item.external_id not in known), key=lambda i: i.created_at)
+        result.duplicates += len(candidates) - len(fresh)
+        if not fresh:
+            return result
+
+        classifications = classify_many([item.text for item in fresh], language_hints=[item.language_hint for item in fresh])
+        contacts = _upsert_contacts(channel, fresh, now)
+        _thread(channel, fresh, classifications, contacts, now, result)
+
+    if result.conversation_ids:
+        broadcast_on_commit(
+            organization_id=organization_id,
+            topic="inbox",
+            event={
+                "type": "inbox.updated",
+                "channel_id": channel.pk,
+                "conversation_ids": result.conversation_ids,
+                "new_conversation_ids": result.new_conversation_ids,
+                "messages": result.created,
+            },
+        )
+    return result
+
+
+def _thread(channel, fresh, classifications, contacts, now, result: IngestResult) -> None:
+    organization_id = channel.organization_id
+    parent_ids = {item.parent_external_id for item in fresh if item.parent_external_id}
+    conversation_of_message: dict[str, Any] = dict(
+        Message.objects.for_organization(organization_id)
+        .filter(platform=channel.platform, external_id__in=parent_ids)
+        .values_list("external_id", "conversation_id")
+    ) if parent_ids else {}
+
+    keys = {_thread_key(item) for item in fresh}
+    existing_by_key = {
+        conversation.thread_key: conversation
+        for conversation in Conversation.objects.for_organization(organization_id).filter(channel=channel, thread_key__in=keys)
+    }
+    parent_conversation_ids = set(conversation_of_message.values()) - {c.pk for c in existing_by_key.values()}
+    existing_by_id = {c.pk: c for c in existing_by_key.values()}
+    if parent_conversation_ids:
+        for conversation in Conversation.objects.for_organization(organization_id).filter(pk__in=parent_conversation_ids):
+            existing_by_id[conversation.pk] = conversation
+
+    policy = clocks.policy_for(channel.organization)
+    rules = _compiled_rules(organization_id)
+    new_by_key: dict[str, Conversation] = {}
+    routed_tags: dict[str, set[int]] = {}
+    routed_names: dict[str, list[str]] = {}
+    touched_existing: dict[int, list[tuple[PlatformItem, Any]]] = {}
+    placement: list[tuple[PlatformItem, Any, Conversation]] = []
+
+    for item, classification in zip(fresh, classifications, strict=True):
+        at = min(item.created_at, now)
+        parent_conversation = conversation_of_message.get(item.parent_external_id) if item.parent_external_id else None
+        if isinstance(parent_conversation, Conversation):  # parent arrived earlier in this batch
+            conversation = parent_conversation
+        elif parent_conversation is not None:
+            conversation = existing_by_id[parent_conversation]
+        else:
+            key = _thread_key(item)
+            conversation = existing_by_key.get(key) or new_by_key.get(key)
+            if conversation is None:
+                contact = contacts[item.author.external_id]
+                decision = route(rules, RoutingInput(
+                    text=item.text, language=classification.language, sentiment=classification.sentiment,
+                    followers=contact.followers, channel_id=channel.pk, kind=item.kind,
+                ))
+                conversation = Conversation(
+                    organization_id=organization_id, channel=channel, contact=contact, thread_key=key,
+                    is_private=item.is_private, status=ConversationStatus.NEW,
+                    team_id=decision.team_id,
+                    priority=decision.priority if decision.priority is not None else Priority.NORMAL,
+                    language=classification.language, sentiment=classification.sentiment,
+                    preview=item.text[:PREVIEW_LENGTH], context_text=item.context_text,
+                    message_count=0, reach=item.reach, created_at=at, last_message_at=at, last_inbound_at=at,
+                )
+                clocks.start(conversation, policy=policy, at=at)
+                new_by_key[key] = conversation
+                routed_tags[key] = decision.tag_ids
+                routed_names[key] = decision.matched_rules
+        conversation_of_message[item.external_id] = conversation
+        placement.append((item, classification, conversation))
+        if conversation.pk is not None:
+            touched_existing.setdefault(conversation.pk, []).append((item, classification))
+        else:
+            conversation.message_count += 1
+            if at > conversation.last_message_at:
+                conversation.last_message_at = conversation.last_inbound_at = at
+                conversation.preview = item.text[:PREVIEW_LENGTH]
+                conversation.sentiment = classification.sentiment
+            conversation.reach = max(conversation.reach, item.reach)
+
+    if new_by_key:
+        Conversation.objects.bulk_create(list(new_by_key.values()))
+        tag_rows = [
+            ConversationTag(organization_id=organization_id, conversation=conversation, tag_id=tag_id)
+            for key, conversation in new_by_key.items() for tag_id in routed_tags[key]
+        ]
+        ConversationTag.objects.bulk_create(tag_rows, ignore_conflicts=True)
+
+    reopened, activities = _update_existing(existing_by_id, touched_existing, policy, now)
+
+    Message.objects.bulk_create([
+        Message(
+            organization_id=organization_id, conversation_id=conversation.pk, channel=channel,
+            direction=Direction.INBOUND, kind=item.kind, platform=channel.platform,
+            external_id=item.external_id, parent_external_id=item.parent_external_id or "",
+            is_private=item.is_private, text=item.text, url=item.url[:500],
+            author_contact=contacts[item.author.external_id], created_at=item.created_at,
+            language=classification.language, sentiment=classification.sentiment, raw=item.raw,
+        )
+        for item, classification, conversation in placement
+    ])
+
+    for key, conversation in new_by_key.items():
+        activities.append(Activity(
+            organization_id=organization_id, conversation=conversation, verb=ActivityVerb.CREATED,
+            created_at=conversation.created_at, data={"channel": channel.handle},
+        ))
+        if routed_names[key]:
+            activities.append(Activity(
+                organization_id=organization_id, conversation=conversation, verb=ActivityVerb.ROUTED,
+                created_at=conversation.created_at, data={"rules": routed_names[key]},
+            ))
+    Activity.objects.bulk_create(activities)
+
+    result.created = len(placement)
+    result.new_conversation_ids = [c.pk for c in new_by_key.values()]
+    result.reopened_conversation_ids = reopened
+    result.conversation_ids = sorted({c.pk for _, _, c in placement})
+
+
+_UPDATE_SQL = """
+UPDATE inbox_conversation AS c SET
+    status = v.status, snoozed_until = v.snoozed_until, closed_at = v.closed_at,
+    last_message_at = v.last_message_at, last_inbound_at = v.last_inbound_at,
+    message_count = c.message_count + v.added, preview = v.preview, sentiment = v.sentiment,
+    language = v.language, reach = GREATEST(c.reach, v.reach),
+    sla_target_seconds = v.sla_target_seconds, sla_started_at = v.sla_started_at,
+    sla_elapsed_seconds = v.sla_elapsed_seconds, sla_running_since = v.sla_running_since,
+    sla_paused_at = v.sla_paused_at, sla_stopped_at = v.sla_stopped_at, sla_due_at = v.sla_due_at,
+    sla_breached_at = v.sla_breached_at, updated_at = v.updated_at
+FROM unnest(
+    %s::bigint[], %s::text[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[],
+    %s::int[], %s::text[], %s::float8[], %s::text[], %s::int[],
+    %s::int[], %s::timestamptz[], %s::float8[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[],
+    %s::timestamptz[], %s::timestamptz[], %s::timestamptz[]
+) AS v(id, status, snoozed_until, closed_at, last_message_at, last_inbound_at,
+       added, preview, sentiment, language, reach,
+       sla_target_seconds, sla_started_at, sla_elapsed_seconds, sla_running_since, sla_paused_at, sla_stopped_at,
+       sla_due_at, sla_breached_at, updated_at)
+WHERE c.id = v.id AND c.organization_id = %s
+"""
+
+
+def _update_existing(existing_by_id, touched, policy, now) -> tuple[list[int], list[Activity]]:
+    """New inbound messages in known conversations: wake them up and keep their clocks honest."""
+    if not touched:
+        return [], []
+    reopened: list[int] = []
+    activities: list[Activity] = []
+    columns: list[list[Any]] = [[] for _ in range(20)]
+    organization_id = None
+    for conversation_id, entries in touched.items():
+        conversation = existing_by_id[conversation_id]
+        organization_id = conversation.organization_id
+        latest_item, latest_class = max(entries, key=lambda e: e[0].created_at)
+        first_at = min(min(e[0].created_at for e in entries), now)
+        latest_at = min(latest_item.created_at, now)
+        status = conversation.status
+        if status == ConversationStatus.CLOSED:
+            status = ConversationStatus.OPEN
+            conversation.closed_at = None
+            clocks.start(conversation, policy=policy, at=first_at)
+            reopened.append(conversation_id)
+            activities.append(Activity(organization_id=organization_id, conversation_id=conversation_id,
+                                       verb=ActivityVerb.REOPENED, created_at=first_at, data={"by": "customer"}))
+        elif status in (ConversationStatus.PENDING, ConversationStatus.SNOOZED):
+            status = ConversationStatus.OPEN
+            conversation.snoozed_until = None
+            clocks.resume(conversation, policy=policy, at=first_at)
+        clock = clocks.clock_of(conversation)
+        if clock is not None and clock.is_stopped and conversation.first_response_at is not None:
+            # The customer wrote again after our answer: they are waiting for us once more.
+            clocks.start(conversation, policy=policy, at=first_at)
+        last_message_at = max(conversation.last_message_at, latest_at)
+        newer = latest_at >= conversation.last_message_at
+        values = [
+            conversation_id, status, conversation.snoozed_until, conversation.closed_at, last_message_at,
+            max(conversation.last_inbound_at or latest_at, latest_at), len(entries),
+            latest_item.text[:PREVIEW_LENGTH] if newer else conversation.preview,
+            latest_class.sentiment if newer else conversation.sentiment,
+            (latest_class.language or conversation.language) if newer else conversation.language,
+            max(e[0].reach for e in entries),
+            conversation.sla_target_seconds, conversation.sla_started_at, conversation.sla_elapsed_seconds,
+            conversation.sla_running_since, conversation.sla_paused_at, conversation.sla_stopped_at,
+            conversation.sla_due_at, conversation.sla_breached_at, now,
+        ]
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    with connection.cursor() as cursor:
+        cursor.execute(_UPDATE_SQL, [*columns, organization_id])
+    return reopened, activities
+
+
+def dead_letter_replay(*, dead_letter: DeadLetter, parse) -> IngestResult:
+    """Try a dead letter again with `parse(payload) -> PlatformItem` (the channel's connector)."""
+    try:
+        item = parse(dead_letter.payload)
+    except Exception as error:  # noqa: BLE001 - the reason is shown to the admin who replays
+        dead_letter.replay_error = f"{error.__class__.__name__}: {error}"
+        dead_letter.save(update_fields=["replay_error"])
+        return IngestResult(dead_letters=1)
+    result = mentions_ingest(channel=dead_letter.channel, items=[item])
+    if result.dead_letters:
+        dead_letter.replay_error = "Still not ingestible; see the newer dead letter for the reason."
+        dead_letter.save(update_fields=["replay_error"])
+    else:
+        dead_letter.replayed_at = timezone.now()
+        dead_letter.replay_error = ""
+        dead_letter.save(update_fields=["replayed_at", "replay_error"])
+    return result
+
+

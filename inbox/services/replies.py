@@ -1,0 +1,213 @@
+"""Writing back: drafts, replies queued for sending, and the states they go through.
+
+The wrong-account guard and the double-reply guard live here, not in the composer, so that the
+API and the pages enforce them alike.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.live import broadcast_on_commit
+from accounts.models import User
+
+from ..models import (
+    Activity,
+    ActivityVerb,
+    Channel,
+    ChannelStatus,
+    Conversation,
+    DeliveryState,
+    Direction,
+    Message,
+    MessageKind,
+)
+from . import clocks
+
+
+class ReplyNeedsConfirmation(ValidationError):
+    """The reply can go out, but a person must confirm first; `code` says why."""
+
+    def __init__(self, message: str, *, code: str, details: dict | None = None):
+        super().__init__(message, code=code)
+        self.details = details or {}
+
+
+def _event(message: Message, kind: str) -> None:
+    broadcast_on_commit(
+        organization_id=message.organization_id,
+        topic="inbox",
+        event={"type": kind, "conversation_id": message.conversation_id, "message_id": message.pk,
+               "state": message.state, "error": message.error},
+    )
+
+
+def _check_channel(conversation: Conversation, channel: Channel, *, confirm_other_channel: bool) -> None:
+    if channel.organization_id != conversation.organization_id:
+        raise ValidationError("That channel belongs to another organization.")
+    if channel.platform != conversation.channel.platform:
+        raise ValidationError(
+            f"This conversation is on {conversation.channel.get_platform_display()}: "
+            f"it cannot be answered from a {channel.get_platform_display()} account."
+        )
+    if channel.platform == "web":
+        raise ValidationError("Web monitoring is read-only: answer the author on their own site or by e-mail.")
+    if channel.pk != conversation.channel_id and not confirm_other_channel:
+        raise ReplyNeedsConfirmation(
+            f"This conversation came in on {conversation.channel.handle}; you chose to answer as {channel.handle}. "
+            "Confirm that this is the account you mean to speak as.",
+            code="other_channel",
+            details={"conversation_channel": conversation.channel.handle, "chosen_channel": channel.handle},
+        )
+
+
+def _check_text(channel: Channel, text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError("The reply is empty.")
+    limit = channel.reply_length_limit
+    if limit and len(text) > limit:
+        raise ValidationError(f"{channel.get_platform_display()} accepts {limit} characters; this reply has {len(text)}.")
+    return text
+
+
+@transaction.atomic
+def draft_save(*, conversation: Conversation, author: User, text: str, channel: Channel | None = None,
+               is_private: bool | None = None) -> Message:
+    """Keep what someone is writing on the server, so a backup who takes over sees it."""
+    channel = channel or conversation.channel
+    if channel.organization_id != conversation.organization_id:
+        raise ValidationError("That channel belongs to another organization.")
+    draft, _ = Message.objects.for_organization(conversation.organization_id).update_or_create(
+        organization_id=conversation.organization_id, conversation=conversation, author_user=author,
+        state=DeliveryState.DRAFT,
+        defaults={
+            "channel": channel, "text": text, "direction": Direction.OUTBOUND,
+            "kind": MessageKind.PRIVATE_MESSAGE if (conversation.is_private if is_private is None else is_private) else MessageKind.REPLY,
+            "platform": channel.platform, "is_private": conversation.is_private if is_private is None else is_private,
+            "created_at": timezone.now(),
+        },
+    )
+    return draft
+
+
+@transaction.atomic
+def reply_compose(*, conversation: Conversation, author: User, text: str, channel: Channel | None = None,
+                  is_private: bool | None = None, confirm_other_channel: bool = False,
+                  seen_up_to_message_id: int | None = None, confirm_after_other_reply: bool = False) -> Message:
+    """Queue a reply for sending (the send task posts it through the channel's connector)."""
+    conversation = Conversation.objects.for_organization(conversation.organization_id).select_for_update().select_related(
+        "channel").get(pk=conversation.pk)
+    channel = channel or conversation.channel
+    _check_channel(conversation, channel, confirm_other_channel=confirm_other_channel)
+    text = _check_text(channel, text)
+    private = conversation.is_private if is_private is None else is_private
+    if conversation.is_private and not private:
+        raise ValidationError("This is a private conversation: the answer must be private too.")
+
+    if seen_up_to_message_id is not None and not confirm_after_other_reply:
+        newer = (
+            Message.objects.for_organization(conversation.organization_id)
+            .filter(conversation=conversation, direction=Direction.OUTBOUND, pk__gt=seen_up_to_message_id)
+            .exclude(state=DeliveryState.DRAFT).exclude(author_user=author).select_related("author_user")
+            .order_by("-pk").first()
+        )
+        if newer is not None:
+            who = newer.author_user.display_name if newer.author_user else "someone"
+            raise ReplyNeedsConfirmation(
+                f"{who} replied while you were writing: “{newer.text[:200]}”. Send yours as well?",
+                code="replied_meanwhile",
+                details={"message_id": newer.pk, "author": who, "text": newer.text},
+            )
+
+    message = Message.objects.create(
+        organization_id=conversation.organization_id, conversation=conversation, channel=channel,
+        direction=Direction.OUTBOUND, kind=MessageKind.PRIVATE_MESSAGE if private else MessageKind.REPLY,
+        platform=channel.platform, is_private=private, text=text, author_user=author,
+        created_at=timezone.now(), state=DeliveryState.QUEUED,
+        parent_external_id=_reply_target(conversation),
+    )
+    Message.objects.for_organization(conversation.organization_id).filter(
+        conversation=conversation, author_user=author, state=DeliveryState.DRAFT).delete()
+    Activity.objects.create(organization_id=conversation.organization_id, conversation=conversation, actor=author,
+                            verb=ActivityVerb.REPLIED, created_at=message.created_at,
+                            data={"message_id": message.pk, "channel": channel.handle, "private": private})
+    if conversation.assignee_id is None:
+        conversation.assignee = author
+        conversation.save(update_fields=["assignee", "updated_at"])
+    _event(message, "message.queued")
+    _enqueue_send(message)
+    return message
+
+
+def _reply_target(conversation: Conversation) -> str:
+    """Reply to the customer's latest message (the platform threads it under that one)."""
+    latest = (
+        Message.objects.for_organization(conversation.organization_id)
+        .filter(conversation=conversation, direction=Direction.INBOUND).order_by("-created_at").only("external_id").first()
+    )
+    return latest.external_id if latest and latest.external_id else ""
+
+
+def _enqueue_send(message: Message) -> None:
+    from ..tasks import send_message
+
+    send_message.delay_on_commit(message.pk)
+
+
+@transaction.atomic
+def reply_retry(*, message: Message, actor: User) -> Message:
+    message = Message.objects.for_organization(message.organization_id).select_for_update().get(pk=message.pk)
+    if message.state != DeliveryState.FAILED:
+        raise ValidationError("Only a failed reply can be retried.")
+    if message.channel.status == ChannelStatus.NEEDS_RECONNECT:
+        raise ValidationError(f"{message.channel.handle} needs to be reconnected before this reply can go out.")
+    message.state = DeliveryState.QUEUED
+    message.error = ""
+    message.error_code = ""
+    message.save(update_fields=["state", "error", "error_code"])
+    _event(message, "message.queued")
+    _enqueue_send(message)
+    return message
+
+
+@transaction.atomic
+def message_mark_sent(*, message: Message, external_id: str, url: str = "", raw: dict | None = None) -> Message:
+    now = timezone.now()
+    message.state = DeliveryState.SENT
+    message.external_id = external_id
+    message.url = url[:500]
+    message.sent_at = now
+    message.error = ""
+    message.error_code = ""
+    if raw:
+        message.raw = raw
+    message.save(update_fields=["state", "external_id", "url", "sent_at", "error", "error_code", "raw"])
+    conversation = Conversation.objects.for_organization(message.organization_id).select_for_update().get(
+        pk=message.conversation_id)
+    changed = clocks.stop(conversation, at=now)
+    if conversation.first_response_at is None:
+        conversation.first_response_at = now
+        changed.append("first_response_at")
+    conversation.last_message_at = max(conversation.last_message_at, now)
+    conversation.save(update_fields=sorted({*changed, "last_message_at", "updated_at"}))
+    Activity.objects.create(organization_id=message.organization_id, conversation=conversation, actor=message.author_user,
+                            verb=ActivityVerb.REPLY_SENT, created_at=now, data={"message_id": message.pk,
+                                                                               "external_id": external_id})
+    _event(message, "message.sent")
+    return message
+
+
+@transaction.atomic
+def message_mark_failed(*, message: Message, error: str, code: str = "") -> Message:
+    message.state = DeliveryState.FAILED
+    message.error = error
+    message.error_code = code[:40]
+    message.save(update_fields=["state", "error", "error_code"])
+    Activity.objects.create(organization_id=message.organization_id, conversation_id=message.conversation_id,
+                            actor=message.author_user, verb=ActivityVerb.REPLY_FAILED, created_at=timezone.now(),
+                            data={"message_id": message.pk, "error": error})
+    _event(message, "message.failed")
+    return message

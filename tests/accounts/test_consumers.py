@@ -1,0 +1,91 @@
+"""The organization's websocket against real Redis: members join, others are refused."""
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from accounts.consumers import CLOSE_NOT_A_MEMBER, CLOSE_NOT_LOGGED_IN
+from accounts.live import broadcast_now
+from config.asgi import application
+from tests.factories import OrganizationFactory, member
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class _WithUser:
+    """Puts a user in the scope as AuthMiddlewareStack would after reading the session cookie."""
+
+    def __init__(self, app, user):
+        self.app, self.user = app, user
+
+    async def __call__(self, scope, receive, send):
+        return await self.app({**scope, "user": self.user}, receive, send)
+
+
+def _communicator(user, slug):
+    from accounts.routing import websocket_urlpatterns
+    from channels.routing import URLRouter
+
+    return WebsocketCommunicator(_WithUser(URLRouter(websocket_urlpatterns), user), f"/ws/o/{slug}/")
+
+
+async def test_member_joins_and_receives_organization_events():
+    organization = await database_sync_to_async(OrganizationFactory)(slug="ws-home")
+    user = await database_sync_to_async(member)(organization)
+    communicator = _communicator(user, "ws-home")
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from())["type"] == "hello"
+    await database_sync_to_async(broadcast_now)(
+        organization_id=organization.pk, topic="inbox", event={"type": "mentions.ingested", "count": 3}
+    )
+    assert await communicator.receive_json_from(timeout=2) == {"type": "mentions.ingested", "count": 3}
+    await communicator.disconnect()
+
+
+async def test_events_of_another_organization_never_arrive():
+    home = await database_sync_to_async(OrganizationFactory)(slug="ws-a")
+    other = await database_sync_to_async(OrganizationFactory)(slug="ws-b")
+    user = await database_sync_to_async(member)(home)
+    communicator = _communicator(user, "ws-a")
+    await communicator.connect()
+    await communicator.receive_json_from()
+    await database_sync_to_async(broadcast_now)(organization_id=other.pk, topic="inbox", event={"type": "secret"})
+    assert await communicator.receive_nothing(timeout=0.5)
+    await communicator.disconnect()
+
+
+async def test_another_organizations_member_is_refused():
+    await database_sync_to_async(OrganizationFactory)(slug="ws-victim")
+    attacker_home = await database_sync_to_async(OrganizationFactory)(slug="ws-attacker")
+    attacker = await database_sync_to_async(member)(attacker_home)
+    communicator = _communicator(attacker, "ws-victim")
+    connected, code = await communicator.connect()
+    assert not connected
+    assert code == CLOSE_NOT_A_MEMBER
+
+
+async def test_anonymous_visitor_is_refused():
+    await database_sync_to_async(OrganizationFactory)(slug="ws-anon")
+    connected, code = await _communicator(AnonymousUser(), "ws-anon").connect()
+    assert not connected
+    assert code == CLOSE_NOT_LOGGED_IN
+
+
+async def test_full_asgi_stack_refuses_without_session():
+    await database_sync_to_async(OrganizationFactory)(slug="ws-full")
+    communicator = WebsocketCommunicator(application, "/ws/o/ws-full/", headers=[(b"origin", b"http://localhost")])
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_ping_pong_keeps_the_connection_honest():
+    organization = await database_sync_to_async(OrganizationFactory)(slug="ws-ping")
+    user = await database_sync_to_async(member)(organization)
+    communicator = _communicator(user, "ws-ping")
+    await communicator.connect()
+    await communicator.receive_json_from()
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from() == {"type": "pong"}
+    await communicator.disconnect()
