@@ -70,6 +70,8 @@ class _OrganizationAPIMixin:
 
     read_permission: Permission = Permission.VIEW_INBOX
     write_permission: Permission = Permission.WORK_CONVERSATIONS
+    # Stricter needs of particular viewset actions, e.g. {"reply": Permission.REPLY}.
+    action_permissions: dict[str, Permission] = {}
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -81,7 +83,9 @@ class _OrganizationAPIMixin:
         self.organization = membership.organization
         request.organization = membership.organization
         request.membership = membership
-        needed = self.read_permission if request.method in ("GET", "HEAD", "OPTIONS") else self.write_permission
+        needed = self.action_permissions.get(getattr(self, "action", None) or "")
+        if needed is None:
+            needed = self.read_permission if request.method in ("GET", "HEAD", "OPTIONS") else self.write_permission
         if not role_can(membership.role, needed):
             raise exceptions.PermissionDenied("Your role in this organization does not allow this.")
 

@@ -4,5 +4,41 @@ from collections.abc import Callable
 from typing import Any
 
 from accounts.models import Organization
+from inbox.models import DeadLetter, SavedView
 
-OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {}
+
+def _conversation(organization: Organization) -> dict[str, Any]:
+    from tests.factories import MessageFactory
+
+    message = MessageFactory(conversation__organization=organization, text="Victim message",
+                             conversation__preview="Victim conversation")
+    return {"pk": message.conversation_id}
+
+
+def _message(organization: Organization) -> dict[str, Any]:
+    from tests.factories import MessageFactory
+
+    message = MessageFactory(conversation__organization=organization, text="Victim message", direction="out",
+                             state="failed")
+    return {"pk": message.pk}
+
+
+def _saved_view(organization: Organization) -> dict[str, Any]:
+    return {"pk": SavedView.objects.create(organization=organization, name="Victim view", filters={}).pk}
+
+
+def _dead_letter(organization: Organization) -> dict[str, Any]:
+    return {"pk": DeadLetter.objects.create(organization=organization, payload={"x": 1}, reason="Victim reason").pk}
+
+
+OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
+    **{
+        f"api:conversation-{name}": _conversation
+        for name in ("detail", "assign", "status", "tags", "priority", "team", "notes", "reply", "draft")
+    },
+    "api:message-detail": _message,
+    "api:message-retry": _message,
+    "api:saved-view-detail": _saved_view,
+    "api:dead-letter-detail": _dead_letter,
+    "api:dead-letter-replay": _dead_letter,
+}

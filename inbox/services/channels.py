@@ -163,3 +163,92 @@ def channel_poll_failed(*, channel: Channel, message: str) -> None:
     if channel.consecutive_failures == 5:
         # Five failures in a row (about ten minutes) is an outage worth telling people about.
         _health_changed(channel, f"{channel.get_platform_display()} keeps failing: {message}")
+
+
+# -- connecting, testing, removing (pages and API call these) ------------------------------------
+
+
+def _check_with_platform(connector) -> AccountInfo:
+    """Ask the platform who these credentials belong to, in words an admin can act on."""
+    from ..connectors.base import ConnectorError, CredentialsRevoked, PlatformUnavailable, RateLimited
+
+    try:
+        return connector.check_credentials()
+    except CredentialsRevoked as error:
+        raise ValidationError(f"The platform refused these credentials: {error}") from error
+    except RateLimited as error:
+        raise ValidationError(f"The platform is rate-limiting us; try again after {error.reset_at:%H:%M} UTC.") from error
+    except PlatformUnavailable as error:
+        raise ValidationError(f"The platform could not be reached, try again in a moment: {error}") from error
+    except ConnectorError as error:
+        raise ValidationError(str(error)) from error
+
+
+def channel_connect_checked(*, organization: Organization, platform: str, credentials: dict[str, Any],
+                            connection: dict[str, Any] | None, actor: User,
+                            confirmed_brand_account: bool) -> Channel:
+    """Check the credentials with the platform, then connect (or reconnect) the brand account.
+
+    The network call happens outside any transaction: a slow platform must not hold a row lock."""
+    from ..connectors.registry import connector_for
+
+    if not confirmed_brand_account:
+        raise ValidationError(
+            "Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name."
+        )
+    options = {"base_url": settings.PLATFORM_BASE_URLS.get(platform, "")}
+    options.update(connection or {})
+    try:
+        connector = connector_for(platform, credentials=credentials, settings=options)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValidationError(f"Some connection details are missing or wrong: {error}") from error
+    account = _check_with_platform(connector)
+    return channel_connect(organization=organization, platform=platform, credentials=credentials,
+                           connection=connection, actor=actor, confirmed_brand_account=True, account=account)
+
+
+def channel_test_connection(*, channel: Channel) -> AccountInfo:
+    """Call the platform with the stored credentials. A revoked token also flags the channel, so the
+    list shows what the test found."""
+    from ..connectors.base import CredentialsRevoked
+    from ..credentials import CredentialsUnreadable
+
+    try:
+        connector = connector_for_channel(channel)
+    except CredentialsUnreadable as error:
+        channel_needs_reconnect(channel=channel, message=str(error))
+        raise ValidationError(str(error)) from error
+    try:
+        return _check_with_platform(connector)
+    except ValidationError as error:
+        if isinstance(error.__cause__, CredentialsRevoked):
+            channel_needs_reconnect(channel=channel, message=str(error.__cause__))
+        raise
+
+
+@transaction.atomic
+def channel_remove(*, channel: Channel, actor: User) -> None:
+    """Remove the channel with its conversations: the credentials are forgotten with it."""
+    organization_id, channel_id = channel.organization_id, channel.pk
+    channel.delete()
+    broadcast_on_commit(organization_id=organization_id, topic="inbox",
+                        event={"type": "channel.removed", "channel_id": channel_id})
+
+
+def channels_claim_due(*, now: datetime, limit: int, lease: timedelta) -> list[int]:
+    """Claim up to `limit` due channels for polling, across organizations.
+
+    SKIP LOCKED lets several beat ticks or schedulers claim at once without ever taking the same
+    channel; the lease (next_poll_at pushed ahead) keeps it claimed after the transaction commits,
+    and frees it again if the worker that polls it dies."""
+    with transaction.atomic():
+        due = list(
+            Channel.objects.unscoped()  # one tick for every organization
+            .select_for_update(skip_locked=True)
+            .filter(status__in=[ChannelStatus.HEALTHY, ChannelStatus.RATE_LIMITED], next_poll_at__lte=now)
+            .order_by("next_poll_at")[:limit]
+        )
+        for channel in due:
+            channel.next_poll_at = now + lease
+        Channel.objects.unscoped().bulk_update(due, ["next_poll_at"])
+    return [channel.pk for channel in due]

@@ -22,6 +22,7 @@ from accounts.live import broadcast_on_commit
 
 from ..classification import classify_many
 from ..connectors.base import ItemKind, PlatformItem
+from ..connectors.serialization import item_to_json
 from ..models import (
     Activity,
     ActivityVerb,
@@ -78,7 +79,11 @@ def _problem(item: PlatformItem) -> str | None:
 
 def _payload_of(item: Any) -> dict[str, Any]:
     if isinstance(item, PlatformItem):
-        return item.raw or {"external_id": item.external_id, "text": item.text}
+        # The normalized form (raw payload included), so that a replay can read it back as is.
+        try:
+            return item_to_json(item)
+        except Exception:  # noqa: BLE001 - a broken item must still be kept, in whatever shape
+            return {"external_id": item.external_id, "text": str(item.text), "raw": item.raw}
     return item if isinstance(item, dict) else {"repr": repr(item)[:2000]}
 
 

@@ -1,0 +1,202 @@
+"""Input and output shapes of the inbox API (separate, per the house style)."""
+
+from rest_framework import serializers
+
+from accounts.api.serializers import UserOutputSerializer
+from accounts.models import Team
+from accounts.tenancy import OrganizationRelatedField
+
+from ..models import (
+    Activity,
+    Channel,
+    Contact,
+    Conversation,
+    ConversationStatus,
+    DeadLetter,
+    Message,
+    Note,
+    Priority,
+    SavedView,
+    Tag,
+)
+
+
+class PriorityField(serializers.Field):
+    """Priorities travel as words: low, normal, high, urgent."""
+
+    def to_representation(self, value):
+        return Priority(value).name.lower()
+
+    def to_internal_value(self, data):
+        try:
+            return Priority.from_name(str(data)).value
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+
+
+class ChannelSummarySerializer(serializers.ModelSerializer):
+    reply_length_limit = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Channel
+        fields = ["id", "platform", "handle", "display_name", "avatar_url", "status", "reply_length_limit"]
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "platform", "external_id", "handle", "name", "avatar_url", "profile_url", "followers",
+                  "verified", "person_id", "notes"]
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name", "colour"]
+
+
+class ConversationListSerializer(serializers.ModelSerializer):
+    channel = ChannelSummarySerializer()
+    contact = ContactSerializer()
+    assignee = UserOutputSerializer(allow_null=True)
+    team = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
+    priority = PriorityField()
+
+    class Meta:
+        model = Conversation
+        fields = ["id", "channel", "contact", "is_private", "status", "snoozed_until", "assignee", "team", "priority",
+                  "tags", "language", "sentiment", "preview", "message_count", "reach", "created_at",
+                  "last_message_at", "first_response_at", "sla_due_at", "sla_paused_at", "sla_stopped_at",
+                  "sla_breached_at"]
+
+    def get_team(self, conversation):
+        return {"id": conversation.team_id, "name": conversation.team.name} if conversation.team_id else None
+
+    def get_tags(self, conversation):
+        return [tag.name for tag in conversation.tags.all()]
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author_contact = ContactSerializer(allow_null=True)
+    author_user = UserOutputSerializer(allow_null=True)
+    channel = ChannelSummarySerializer()
+
+    class Meta:
+        model = Message
+        fields = ["id", "direction", "kind", "platform", "external_id", "parent_external_id", "is_private", "text",
+                  "url", "author_contact", "author_user", "channel", "created_at", "language", "sentiment", "state",
+                  "error", "error_code", "attempts", "sent_at"]
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    author = UserOutputSerializer(allow_null=True)
+
+    class Meta:
+        model = Note
+        fields = ["id", "author", "text", "created_at"]
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    actor = UserOutputSerializer(allow_null=True)
+
+    class Meta:
+        model = Activity
+        fields = ["id", "actor", "verb", "data", "created_at"]
+
+
+class ConversationDetailSerializer(ConversationListSerializer):
+    messages = MessageSerializer(many=True)
+    notes = NoteSerializer(many=True)
+    activities = ActivitySerializer(many=True)
+    context_text = serializers.CharField()
+    other_conversations = serializers.SerializerMethodField()
+
+    class Meta(ConversationListSerializer.Meta):
+        fields = [*ConversationListSerializer.Meta.fields, "context_text", "messages", "notes", "activities",
+                  "other_conversations"]
+
+    def get_other_conversations(self, conversation):
+        return [
+            {"id": c.pk, "channel": c.channel.handle, "platform": c.channel.platform, "status": c.status,
+             "preview": c.preview, "last_message_at": c.last_message_at}
+            for c in self.context.get("history", [])
+        ]
+
+
+class AssignInputSerializer(serializers.Serializer):
+    assignee_id = serializers.IntegerField(allow_null=True)
+
+
+class StatusInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ConversationStatus.choices)
+    snoozed_until = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class TagInputSerializer(serializers.Serializer):
+    add = serializers.ListField(child=serializers.CharField(max_length=60), required=False, default=list)
+    remove = serializers.ListField(child=serializers.CharField(max_length=60), required=False, default=list)
+
+
+class PriorityInputSerializer(serializers.Serializer):
+    priority = PriorityField()
+
+
+class TeamInputSerializer(serializers.Serializer):
+    team_id = OrganizationRelatedField(model=Team, allow_null=True)
+
+
+class NoteInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10_000)
+
+
+class ReplyInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10_000, trim_whitespace=True)
+    channel_id = OrganizationRelatedField(model=Channel, required=False, allow_null=True)
+    is_private = serializers.BooleanField(required=False, allow_null=True, default=None)
+    confirm_other_channel = serializers.BooleanField(default=False)
+    seen_up_to_message_id = serializers.IntegerField(required=False, allow_null=True)
+    confirm_after_other_reply = serializers.BooleanField(default=False)
+
+
+class DraftInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10_000, allow_blank=True, trim_whitespace=False)
+    channel_id = OrganizationRelatedField(model=Channel, required=False, allow_null=True)
+    is_private = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class BulkInputSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    filter = serializers.DictField(required=False, help_text="Inbox filters, as in the list's query parameters")
+    action = serializers.ChoiceField(choices=["assign", "unassign", "status", "snooze", "priority", "tag", "untag", "team"])
+    assignee_id = serializers.IntegerField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=ConversationStatus.choices, required=False)
+    snoozed_until = serializers.DateTimeField(required=False)
+    priority = PriorityField(required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=60), required=False, default=list)
+    team_id = OrganizationRelatedField(model=Team, required=False, allow_null=True)
+
+    def validate(self, data):
+        if not data.get("ids") and data.get("filter") is None:
+            raise serializers.ValidationError("Give the conversation ids, or a filter to act on everything it matches.")
+        return data
+
+
+class SavedViewSerializer(serializers.ModelSerializer):
+    shared = serializers.BooleanField(write_only=True, default=False)
+    is_shared = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SavedView
+        fields = ["id", "name", "filters", "position", "shared", "is_shared"]
+
+    def get_is_shared(self, view):
+        return view.owner_id is None
+
+
+class DeadLetterSerializer(serializers.ModelSerializer):
+    channel = serializers.CharField(source="channel.handle", default=None)
+
+    class Meta:
+        model = DeadLetter
+        fields = ["id", "channel", "payload", "reason", "created_at", "replayed_at", "replay_error"]
