@@ -5,6 +5,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 export VIGIE_PORT ?= $(or $(PORT),8000)
+export VIGIE_SANDBOX_PORT ?= 8100
 
 # The first Python >= 3.12 found on PATH, else one installed by pyenv.
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3; do \

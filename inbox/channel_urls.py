@@ -1,3 +1,12 @@
 """Pages for connecting and watching channels, under /o/<slug>/channels/ (included from config.urls)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import channel_views
+
+urlpatterns = [
+    path("", channel_views.ChannelListView.as_view(), name="channel-list"),
+    path("connect/", channel_views.ChannelConnectView.as_view(), name="channel-connect"),
+    path("<int:pk>/", channel_views.ChannelDetailView.as_view(), name="channel-detail"),
+    path("<int:pk>/remove/", channel_views.ChannelRemoveView.as_view(), name="channel-remove"),
+]

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .connectors.base import CredentialsRevoked, PlatformUnavailable, RateLimited, SendRefused
-from .models import Channel, ChannelStatus, DeliveryState, Message
+from .connectors.base import ConnectorError, CredentialsRevoked, PlatformUnavailable, RateLimited, SendRefused
+from .credentials import CredentialsUnreadable
+from .models import Channel, ChannelStatus, DeliveryState, Message, Platform
 from .services import channels as channel_services
 from .services import (
     conversations_wake_snoozed,
@@ -32,21 +33,10 @@ SEND_IN_FLIGHT = timedelta(seconds=60)
 
 @shared_task
 def poll_due_channels(limit: int = 200) -> int:
-    now = timezone.now()
-    with transaction.atomic():
-        due = list(
-            Channel.objects.unscoped()  # one tick for every organization
-            .select_for_update(skip_locked=True)
-            .filter(status__in=[ChannelStatus.HEALTHY, ChannelStatus.RATE_LIMITED])
-            .filter(Q(next_poll_at__lte=now))
-            .order_by("next_poll_at")[:limit]
-        )
-        for channel in due:
-            channel.next_poll_at = now + POLL_LEASE
-        Channel.objects.unscoped().bulk_update(due, ["next_poll_at"])
-    for channel in due:
-        poll_channel.delay(channel.pk)
-    return len(due)
+    claimed = channel_services.channels_claim_due(now=timezone.now(), limit=limit, lease=POLL_LEASE)
+    for channel_id in claimed:
+        poll_channel.delay(channel_id)
+    return len(claimed)
 
 
 @shared_task
@@ -57,13 +47,18 @@ def poll_channel(channel_id: int) -> int:
     try:
         connector = channel_services.connector_for_channel(channel)
         fetched = connector.fetch(dict(channel.poll_cursor or {}))
+    except CredentialsUnreadable as error:
+        channel_services.channel_needs_reconnect(channel=channel, message=str(error))
+        return 0
     except RateLimited as error:
         channel_services.channel_rate_limited(channel=channel, reset_at=error.reset_at, message=str(error))
         return 0
     except CredentialsRevoked as error:
         channel_services.channel_needs_reconnect(channel=channel, message=str(error))
         return 0
-    except PlatformUnavailable as error:
+    except (PlatformUnavailable, ConnectorError) as error:
+        # ConnectorError covers what a platform answered that we did not expect: shown on the
+        # channel's health and retried with backoff like an outage, never swallowed.
         channel_services.channel_poll_failed(channel=channel, message=str(error))
         return 0
     # The items and the cursor that follows them commit together: a worker killed before the
@@ -86,13 +81,69 @@ def ingest_webhook_items(channel_id: int, items: list[dict]) -> int:
     from .connectors.serialization import item_from_json
 
     channel = Channel.objects.unscoped().select_related("organization").filter(pk=channel_id).first()
-    if channel is None:
-        return 0
+    if channel is None or channel.status == ChannelStatus.DISABLED:
+        return 0  # removed or paused by an admin: a paused channel takes nothing in
     return mentions_ingest(channel=channel, items=[item_from_json(item) for item in items]).created
+
+
+# Platforms whose API honours our idempotency key: sending the same key twice gives back the first
+# post instead of a second one (Mastodon's Idempotency-Key header). Only for these may a send
+# interrupted after reaching the platform be repeated blindly.
+IDEMPOTENT_SEND_PLATFORMS = frozenset({Platform.MASTODON})
+
+
+def _retry_later(task, *, countdown: int) -> str:
+    """Retry the send later, never sleeping in the worker.
+
+    `apply()` (eager mode: tests, a CELERY_TASK_ALWAYS_EAGER setup) would run the retry at once,
+    ignoring the countdown, and spin; there the message is left queued and `sweep_stuck_sends`
+    comes back to it instead."""
+    if task.request.is_eager:
+        return "retry later"
+    raise task.retry(countdown=max(1, countdown))
+
+
+def _maybe_posted_error(message: Message) -> str:
+    channel = message.channel
+    return (
+        f"The worker sending this reply stopped after handing it to {channel.get_platform_display()}, "
+        f"so it may already be posted. Check {channel.handle}'s replies on {channel.get_platform_display()} "
+        "first, and retry only if it is not there."
+    )
+
+
+@shared_task
+def ingest_instagram_mentions(channel_id: int, mentions: list[dict]) -> int:
+    """Instagram mention webhooks carry only ids: fetch each mention, then ingest as usual."""
+    channel = Channel.objects.unscoped().select_related("organization").filter(pk=channel_id).first()
+    if channel is None or channel.platform != Platform.INSTAGRAM or channel.status == ChannelStatus.DISABLED:
+        return 0
+    connector = channel_services.connector_for_channel(channel)
+    items = []
+    for mention in mentions:
+        try:
+            items.append(connector.fetch_mention(media_id=mention["media_id"], comment_id=mention.get("comment_id", "")))
+        except ConnectorError as error:
+            # The next poll reads mentions too: log it and let polling pick the item up.
+            logger.warning("Instagram mention %s on channel %s not fetched: %s", mention, channel_id, error)
+    return mentions_ingest(channel=channel, items=items).created if items else 0
 
 
 @shared_task(bind=True, max_retries=None)
 def send_message(self, message_id: int) -> str:
+    """Send one queued reply, at most once on the platform.
+
+    A task may be delivered twice (acks_late, a worker killed, the stuck-sends sweep). The message
+    row is the fence: QUEUED -> SENDING is committed before the platform is called, so
+    - a duplicate that finds SENDING started less than SEND_IN_FLIGHT ago steps back (retried
+      later: by then the first delivery has marked it sent or failed);
+    - a SENDING older than that means the first delivery died somewhere between committing
+      SENDING and recording the outcome, possibly after the platform accepted the post. Where the
+      platform honours idempotency keys we send again with the same key (the platform answers with
+      the first post); elsewhere we do not guess: the reply is marked failed with a message telling
+      the person to check the platform before retrying (a lost reply is visible and fixable, a
+      double post to an angry customer is not).
+    """
     now = timezone.now()
     with transaction.atomic():
         message = (
@@ -101,15 +152,21 @@ def send_message(self, message_id: int) -> str:
         )
         if message is None or message.state not in (DeliveryState.QUEUED, DeliveryState.SENDING):
             return "nothing to send"  # sent already, failed, or gone: a duplicate delivery stops here
-        if message.state == DeliveryState.SENDING and message.send_started_at and now - message.send_started_at < SEND_IN_FLIGHT:
-            raise self.retry(countdown=int(SEND_IN_FLIGHT.total_seconds()))
         channel = message.channel
+        if message.state == DeliveryState.SENDING:
+            started = message.send_started_at
+            if started and now - started < SEND_IN_FLIGHT:
+                in_flight_left = SEND_IN_FLIGHT - (now - started)
+                return _retry_later(self, countdown=int(in_flight_left.total_seconds()) + 1)
+            if channel.platform not in IDEMPOTENT_SEND_PLATFORMS:
+                message_mark_failed(message=message, error=_maybe_posted_error(message), code="maybe_sent")
+                return "failed"
         if channel.status == ChannelStatus.NEEDS_RECONNECT:
             message_mark_failed(message=message, code="needs_reconnect",
                                 error=f"{channel.handle} needs to be reconnected; retry once it is.")
             return "failed"
         if channel.status == ChannelStatus.RATE_LIMITED and channel.rate_limit_reset_at and channel.rate_limit_reset_at > now:
-            raise self.retry(countdown=max(1, int((channel.rate_limit_reset_at - now).total_seconds())))
+            return _retry_later(self, countdown=int((channel.rate_limit_reset_at - now).total_seconds()))
         message.state = DeliveryState.SENDING
         message.send_started_at = now
         message.attempts += 1
@@ -117,6 +174,7 @@ def send_message(self, message_id: int) -> str:
 
     try:
         connector = channel_services.connector_for_channel(channel)
+        # The same key on every attempt: platforms that support it recognise a repeat.
         key = str(message.idempotency_key)
         if message.is_private:
             recipient = message.conversation.contact.external_id
@@ -124,23 +182,30 @@ def send_message(self, message_id: int) -> str:
         else:
             sent = connector.send_reply(text=message.text, in_reply_to_external_id=message.parent_external_id,
                                         idempotency_key=key)
+    except CredentialsUnreadable as error:
+        channel_services.channel_needs_reconnect(channel=channel, message=str(error))
+        message_mark_failed(message=message, error=str(error), code="credentials")
+        return "failed"
     except RateLimited as error:
+        # A 429 means the platform did not take the post: sending again later cannot double it.
         channel_services.channel_rate_limited(channel=channel, reset_at=error.reset_at, message=str(error))
         Message.objects.unscoped().filter(pk=message.pk).update(state=DeliveryState.QUEUED, send_started_at=None)
-        raise self.retry(countdown=max(1, int((error.reset_at - timezone.now()).total_seconds()))) from None
+        return _retry_later(self, countdown=int((error.reset_at - timezone.now()).total_seconds()))
     except CredentialsRevoked as error:
         channel_services.channel_needs_reconnect(channel=channel, message=str(error))
         message_mark_failed(message=message, error=str(error), code="credentials")
         return "failed"
     except SendRefused as error:
+        # The platform's own reason (24-hour window, duplicate content...) is what the person reads.
         message_mark_failed(message=message, error=str(error), code=error.code or "refused")
         return "failed"
-    except PlatformUnavailable as error:
+    except (PlatformUnavailable, ConnectorError) as error:
         if message.attempts >= 5:
             message_mark_failed(message=message, error=f"{error} (tried {message.attempts} times)", code="unavailable")
             return "failed"
         Message.objects.unscoped().filter(pk=message.pk).update(state=DeliveryState.QUEUED, send_started_at=None)
-        raise self.retry(countdown=int(channel_services.backoff_delay(message.attempts, base_seconds=10).total_seconds())) from None
+        return _retry_later(
+            self, countdown=int(channel_services.backoff_delay(message.attempts, base_seconds=10).total_seconds()))
     message_mark_sent(message=message, external_id=sent.external_id, url=sent.url, raw=sent.raw)
     return "sent"
 

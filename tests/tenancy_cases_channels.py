@@ -5,6 +5,21 @@ from typing import Any
 
 from accounts.models import Organization
 
-OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {}
 
-PUBLIC_ROUTES: set[str] = set()
+def _channel(organization: Organization) -> dict[str, Any]:
+    from tests.factories import ChannelFactory
+
+    return {"pk": ChannelFactory(organization=organization, handle="@Victim", display_name="Victim brand").pk}
+
+
+OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
+    "channel-detail": _channel,
+    "channel-remove": _channel,
+    "api:channel-detail": _channel,
+    "api:channel-test": _channel,
+    "api:channel-pause": _channel,
+    "api:channel-resume": _channel,
+}
+
+# The platforms call these with a signature, never with a login; they answer nothing about tenants.
+PUBLIC_ROUTES: set[str] = {"webhook-meta", "webhook-x"}

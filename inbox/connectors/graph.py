@@ -119,6 +119,8 @@ class GraphConnector:
             yield
         except facebook.GraphAPIError as error:
             details = (error.result or {}).get("error", {}) if isinstance(error.result, dict) else {}
+            if not isinstance(details, dict):  # Graph sometimes answers {"error": "<text>"}
+                details = {"message": str(details)}
             code = details.get("code")
             subcode = details.get("error_subcode")
             message = details.get("message") or str(error)

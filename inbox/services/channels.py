@@ -168,14 +168,14 @@ def channel_poll_failed(*, channel: Channel, message: str) -> None:
 # -- connecting, testing, removing (pages and API call these) ------------------------------------
 
 
-def _check_with_platform(connector) -> AccountInfo:
+def _check_with_platform(connector, *, which: str = "these credentials") -> AccountInfo:
     """Ask the platform who these credentials belong to, in words an admin can act on."""
     from ..connectors.base import ConnectorError, CredentialsRevoked, PlatformUnavailable, RateLimited
 
     try:
         return connector.check_credentials()
     except CredentialsRevoked as error:
-        raise ValidationError(f"The platform refused these credentials: {error}") from error
+        raise ValidationError(f"The platform refused {which}: {error}") from error
     except RateLimited as error:
         raise ValidationError(f"The platform is rate-limiting us; try again after {error.reset_at:%H:%M} UTC.") from error
     except PlatformUnavailable as error:
@@ -219,7 +219,7 @@ def channel_test_connection(*, channel: Channel) -> AccountInfo:
         channel_needs_reconnect(channel=channel, message=str(error))
         raise ValidationError(str(error)) from error
     try:
-        return _check_with_platform(connector)
+        return _check_with_platform(connector, which="the stored credentials")
     except ValidationError as error:
         if isinstance(error.__cause__, CredentialsRevoked):
             channel_needs_reconnect(channel=channel, message=str(error.__cause__))

@@ -1,0 +1,39 @@
+"""`manage.py platform_sandbox [--port 8100]`: run the platform sandbox until Ctrl-C."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from django.core.management.base import BaseCommand
+
+from inbox.sandbox import PlatformSandbox
+
+
+class Command(BaseCommand):
+    help = "Run the platform sandbox (X, Meta, Mastodon, Bluesky, web feeds) for the demo."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8100)
+
+    def handle(self, *args, host: str, port: int, **options):
+        sandbox = PlatformSandbox(host=host, port=port)
+        # Ids continue from the clock rather than from 1: the demo database keeps what an earlier
+        # sandbox produced, and a restarted sandbox reusing those ids would have its new mentions
+        # taken for duplicates (and fall behind the channels' stored cursors).
+        sandbox.state.counter = itertools.count(int(time.time() * 1000) % 10**12)
+        try:
+            sandbox.start()
+        except OSError as error:
+            self.stderr.write(f"The sandbox cannot listen on {host}:{port} ({error}): is it already running? "
+                              "Choose another port with --port (and VIGIE_SANDBOX_PORT for make run).")
+            raise SystemExit(1) from error
+        self.stdout.write(f"Platform sandbox listening at {sandbox.base_url} (Ctrl-C stops it)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sandbox.stop()
