@@ -90,7 +90,7 @@ class OrganizationOwnedModel(models.Model):
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
 
     objects = OrganizationScopedManager()
-    all_organizations = models.Manager()
+    all_organizations = models.Manager()  # noqa: DJ012 - the scoped manager must stay first (the default)
 
     class Meta:
         abstract = True

@@ -263,6 +263,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "inbox.models.ConversationStatus",
+        "ChannelStatusEnum": "inbox.models.ChannelStatus",
+        "DeliveryStateEnum": "inbox.models.DeliveryState",
+    },
 }
 
 # --- Workers -----------------------------------------------------------------------------------

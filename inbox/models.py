@@ -266,7 +266,8 @@ class Message(OrganizationOwnedModel):
     direction = models.CharField(max_length=3, choices=Direction.choices)
     kind = models.CharField(max_length=20, choices=MessageKind.choices)
     platform = models.CharField(max_length=16, choices=Platform.choices)
-    external_id = models.CharField(max_length=300, null=True, blank=True)
+    # NULL (not "") until an outbound message is sent, so the uniqueness constraint ignores it.
+    external_id = models.CharField(max_length=300, null=True, blank=True)  # noqa: DJ001
     parent_external_id = models.CharField(max_length=300, blank=True)
     is_private = models.BooleanField(default=False)
     text = models.TextField()

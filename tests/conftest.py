@@ -8,6 +8,7 @@ from .factories import OrganizationFactory, member
 
 
 def pytest_configure(config):
+    # Browser tests log in through the real form: the fast hasher must produce a real hash.
     # Argon2 is deliberately slow; tests that log people in thousands of times use a fast hasher.
     # tests/config/test_settings.py checks that production hashes with Argon2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

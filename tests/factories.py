@@ -58,7 +58,7 @@ def member(organization: Organization, role: str = Role.AGENT, **kwargs) -> User
 
 # --- inbox -------------------------------------------------------------------------------------
 
-from datetime import UTC, datetime, timedelta  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 
 from django.utils import timezone  # noqa: E402
 

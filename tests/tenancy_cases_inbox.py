@@ -36,6 +36,12 @@ OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
         f"api:conversation-{name}": _conversation
         for name in ("detail", "assign", "status", "tags", "priority", "team", "notes", "reply", "draft")
     },
+    **{
+        name: _conversation
+        for name in ("conversation", "conversation-thread", "conversation-header", "conversation-side",
+                     "conversation-act", "conversation-note", "conversation-draft", "conversation-reply")
+    },
+    "message-retry": _message,
     "api:message-detail": _message,
     "api:message-retry": _message,
     "api:saved-view-detail": _saved_view,

@@ -1,5 +1,6 @@
 """Input and output shapes of the inbox API (separate, per the house style)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserOutputSerializer
@@ -21,6 +22,7 @@ from ..models import (
 )
 
 
+@extend_schema_field({"type": "string", "enum": ["low", "normal", "high", "urgent"]})
 class PriorityField(serializers.Field):
     """Priorities travel as words: low, normal, high, urgent."""
 
@@ -70,10 +72,10 @@ class ConversationListSerializer(serializers.ModelSerializer):
                   "last_message_at", "first_response_at", "sla_due_at", "sla_paused_at", "sla_stopped_at",
                   "sla_breached_at"]
 
-    def get_team(self, conversation):
+    def get_team(self, conversation) -> dict | None:
         return {"id": conversation.team_id, "name": conversation.team.name} if conversation.team_id else None
 
-    def get_tags(self, conversation):
+    def get_tags(self, conversation) -> list[str]:
         return [tag.name for tag in conversation.tags.all()]
 
 
@@ -116,7 +118,7 @@ class ConversationDetailSerializer(ConversationListSerializer):
         fields = [*ConversationListSerializer.Meta.fields, "context_text", "messages", "notes", "activities",
                   "other_conversations"]
 
-    def get_other_conversations(self, conversation):
+    def get_other_conversations(self, conversation) -> list[dict]:
         return [
             {"id": c.pk, "channel": c.channel.handle, "platform": c.channel.platform, "status": c.status,
              "preview": c.preview, "last_message_at": c.last_message_at}
@@ -142,7 +144,7 @@ class PriorityInputSerializer(serializers.Serializer):
     priority = PriorityField()
 
 
-class TeamInputSerializer(serializers.Serializer):
+class ConversationTeamInputSerializer(serializers.Serializer):
     team_id = OrganizationRelatedField(model=Team, allow_null=True)
 
 
@@ -190,7 +192,7 @@ class SavedViewSerializer(serializers.ModelSerializer):
         model = SavedView
         fields = ["id", "name", "filters", "position", "shared", "is_shared"]
 
-    def get_is_shared(self, view):
+    def get_is_shared(self, view) -> bool:
         return view.owner_id is None
 
 

@@ -19,6 +19,7 @@ from .serializers import (
     BulkInputSerializer,
     ConversationDetailSerializer,
     ConversationListSerializer,
+    ConversationTeamInputSerializer,
     DeadLetterSerializer,
     DraftInputSerializer,
     MessageSerializer,
@@ -30,7 +31,6 @@ from .serializers import (
     StatusInputSerializer,
     TagInputSerializer,
     TagSerializer,
-    TeamInputSerializer,
 )
 
 FILTER_PARAMETERS = [
@@ -148,11 +148,11 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Orga
                                            actor=request.user)
         return self._done(conversation)
 
-    @extend_schema(request=TeamInputSerializer, responses=ConversationListSerializer)
+    @extend_schema(request=ConversationTeamInputSerializer, responses=ConversationListSerializer)
     @action(detail=True, methods=["post"])
     def team(self, request, *args, **kwargs):
         conversation = self._conversation()
-        data = TeamInputSerializer(data=request.data, context=self.get_serializer_context())
+        data = ConversationTeamInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         services.conversation_set_team(conversation=conversation, team=data.validated_data["team_id"], actor=request.user)
         return self._done(conversation)

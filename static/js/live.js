@@ -32,6 +32,7 @@
       attempts = 0;
       everConnected = true;
       setState("live");
+      document.dispatchEvent(new CustomEvent("vigie:open"));
       if (wasStale) document.dispatchEvent(new CustomEvent("vigie:caught-up"));
       heartbeat = setInterval(function () {
         if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ping" }));

@@ -24,8 +24,9 @@ class _WithUser:
 
 
 def _communicator(user, slug):
-    from accounts.routing import websocket_urlpatterns
     from channels.routing import URLRouter
+
+    from config.routing import websocket_urlpatterns
 
     return WebsocketCommunicator(_WithUser(URLRouter(websocket_urlpatterns), user), f"/ws/o/{slug}/")
 
@@ -61,23 +62,24 @@ async def test_another_organizations_member_is_refused():
     attacker_home = await database_sync_to_async(OrganizationFactory)(slug="ws-attacker")
     attacker = await database_sync_to_async(member)(attacker_home)
     communicator = _communicator(attacker, "ws-victim")
-    connected, code = await communicator.connect()
-    assert not connected
-    assert code == CLOSE_NOT_A_MEMBER
+    await communicator.connect()
+    closed = await communicator.receive_output(timeout=2)
+    assert closed == {"type": "websocket.close", "code": CLOSE_NOT_A_MEMBER}
+    assert await communicator.receive_nothing(timeout=0.3)
 
 
 async def test_anonymous_visitor_is_refused():
     await database_sync_to_async(OrganizationFactory)(slug="ws-anon")
-    connected, code = await _communicator(AnonymousUser(), "ws-anon").connect()
-    assert not connected
-    assert code == CLOSE_NOT_LOGGED_IN
+    communicator = _communicator(AnonymousUser(), "ws-anon")
+    await communicator.connect()
+    assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": CLOSE_NOT_LOGGED_IN}
 
 
 async def test_full_asgi_stack_refuses_without_session():
     await database_sync_to_async(OrganizationFactory)(slug="ws-full")
     communicator = WebsocketCommunicator(application, "/ws/o/ws-full/", headers=[(b"origin", b"http://localhost")])
-    connected, _ = await communicator.connect()
-    assert not connected
+    await communicator.connect()
+    assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": CLOSE_NOT_LOGGED_IN}
 
 
 async def test_ping_pong_keeps_the_connection_honest():

@@ -11,7 +11,7 @@ class Command(BaseCommand):
         for seeder in _app_seeders():
             seeder(people)
         self.stdout.write(self.style.SUCCESS(f"Demo organization “{people.organization.name}” is ready."))
-        self.stdout.write("Log in with any of these (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Log in with any of these (password for all: {DEMO_PASSWORD}):")
         for email, full_name, role, _language in PEOPLE:
             self.stdout.write(f"  {email:<28} {role.label} ({full_name})")
 

@@ -1,0 +1,165 @@
+"""A normal day of an airline-like brand in the demo organization: a few hundred conversations in
+French and English across channels, some answered, some waiting, a few angry threads. Idempotent:
+an organization that already has conversations is left as it is."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.demo import DemoPeople
+
+from .connectors.base import ItemKind, PlatformAuthor, PlatformItem
+from .demo_texts import MentionTextGenerator
+from .models import (
+    Channel,
+    Conversation,
+    ConversationStatus,
+    DeliveryState,
+    Direction,
+    MessageKind,
+    Priority,
+    RoutingRule,
+    Tag,
+)
+from .services import (
+    conversation_assign,
+    conversation_set_status,
+    conversation_tag,
+    mentions_ingest,
+    note_add,
+)
+from .services.replies import message_mark_sent
+
+CONVERSATIONS = 320
+SEED = 2011  # the year the Air France and Chrysler stories happened
+
+
+def _channels(people: DemoPeople) -> list[Channel]:
+    try:
+        from .demo_traffic import demo_channels_connect
+    except ImportError:  # the sandbox-backed channels are optional for the seed itself
+        demo_channels_connect = None
+    if demo_channels_connect is not None:
+        demo_channels_connect(people.organization, people.users["admin"])
+    channels = list(Channel.objects.for_organization(people.organization).exclude(platform="web").order_by("pk"))
+    if not channels:
+        channels = [
+            Channel.objects.create(organization=people.organization, platform="x", external_account_id="demo-x",
+                                   handle="@AirDemo", display_name="AirDemo"),
+        ]
+    return channels
+
+
+def _routing(people: DemoPeople) -> None:
+    organization = people.organization
+    rules = RoutingRule.objects.for_organization(organization)
+    if rules.exists():
+        return
+    tags = {name: Tag.objects.create(organization=organization, name=name, colour=colour)
+            for name, colour in [("bagage", "#8250df"), ("remboursement", "#bf8700"), ("retard", "#cf222e"),
+                                 ("compliment", "#1a7f37"), ("influence", "#0969da")]}
+    care = people.teams["Service client"]
+    marketing = people.teams["Marketing"]
+    for position, (name, conditions, team, tag_names, priority) in enumerate([
+        ("Bagages", {"keywords": ["valise", "bagage", "baggage", "luggage", "suitcase"]}, care, ["bagage"], None),
+        ("Remboursements", {"keywords": ["rembourse", "remboursement", "refund", "avoir"]}, care, ["remboursement"], None),
+        ("Retards", {"keywords": ["retard", "delay", "delayed", "annulé", "cancelled"]}, care, ["retard"], None),
+        ("Très en colère", {"sentiment_below": -0.6}, care, [], Priority.HIGH),
+        ("Grande audience", {"min_followers": 20000}, None, ["influence"], Priority.URGENT),
+        ("Compliments", {"sentiment_below": 1.0, "keywords": ["merci", "thanks", "bravo", "great"]}, marketing, ["compliment"], None),
+    ]):
+        rule = RoutingRule.objects.create(organization=organization, name=name, position=position,
+                                          conditions=conditions, team=team, priority=priority)
+        rule.tags.set([tags[t] for t in tag_names])
+
+
+def seed(people: DemoPeople) -> None:
+    organization = people.organization
+    _routing(people)
+    channels = _channels(people)
+    if Conversation.objects.for_organization(organization).exists():
+        return
+    with transaction.atomic():
+        _conversations(people, channels)
+
+
+def _conversations(people: DemoPeople, channels: list[Channel]) -> None:
+    rng = random.Random(SEED)
+    texts = MentionTextGenerator(SEED)
+    now = timezone.now()
+    per_channel: dict[int, list[PlatformItem]] = {c.pk: [] for c in channels}
+    roots: list[tuple[Channel, PlatformItem, str]] = []
+    for n in range(CONVERSATIONS):
+        channel = rng.choice(channels)
+        text, language = texts.angry() if rng.random() < 0.08 else texts.normal()
+        handle, name = texts.author(language=language)
+        private = channel.platform in ("x", "facebook") and rng.random() < 0.15
+        at = now - timedelta(minutes=rng.randint(5, 60 * 30))
+        item = PlatformItem(
+            external_id=f"demo-{channel.platform}-{n}", kind=ItemKind.PRIVATE_MESSAGE if private else (
+                ItemKind.COMMENT if channel.platform in ("facebook", "instagram") else ItemKind.MENTION),
+            text=text, author=PlatformAuthor(external_id=f"demo-author-{n}", handle=f"@{handle}", name=name,
+                                             followers=texts.followers()),
+            created_at=at, is_private=private, language_hint=language, reach=rng.randint(0, 40),
+            raw={"demo": True},
+        )
+        per_channel[channel.pk].append(item)
+        roots.append((channel, item, language))
+    # Follow-ups in some threads ("toujours rien ?").
+    for n, (channel, root, language) in enumerate(rng.sample(roots, 60)):
+        text, _ = texts.reply(language=language)
+        per_channel[channel.pk].append(PlatformItem(
+            external_id=f"{root.external_id}-followup-{n}", kind=root.kind if root.is_private else ItemKind.REPLY,
+            text=text, author=root.author, created_at=min(now, root.created_at + timedelta(minutes=rng.randint(20, 200))),
+            thread_external_id=None if root.is_private else root.external_id,
+            parent_external_id=None if root.is_private else root.external_id, is_private=root.is_private,
+            language_hint=language, raw={"demo": True},
+        ))
+    for channel in channels:
+        if per_channel[channel.pk]:
+            mentions_ingest(channel=channel, items=per_channel[channel.pk], now=now)
+
+    agents = [people.users["agent"], people.users["backup"], people.users["lead"]]
+    conversations = list(Conversation.objects.for_organization(people.organization).select_related("channel", "contact"))
+    rng.shuffle(conversations)
+    for index, conversation in enumerate(conversations):
+        share = index / len(conversations)
+        if share < 0.55:  # answered and closed
+            agent = rng.choice(agents)
+            _answer(conversation, agent, rng)
+            conversation_set_status(conversation=conversation, status=ConversationStatus.CLOSED, actor=agent)
+        elif share < 0.75:  # being handled
+            agent = rng.choice(agents)
+            conversation_assign(conversation=conversation, assignee=agent, actor=people.users["lead"])
+            if rng.random() < 0.4:
+                _answer(conversation, agent, rng)
+                conversation_set_status(conversation=conversation, status=ConversationStatus.PENDING, actor=agent)
+        elif share < 0.8:
+            conversation_tag(conversation=conversation, add=["à rappeler"], actor=people.users["agent"])
+            note_add(conversation=conversation, author=people.users["agent"],
+                     text="Client déjà venu la semaine dernière, voir l'historique. @lead pour avis.")
+        # the rest stays new: the morning's work
+
+
+def _answer(conversation: Conversation, agent, rng: random.Random) -> None:
+    french = conversation.language != "en"
+    text = rng.choice([
+        "Bonjour, nous sommes désolés. Pouvez-vous nous écrire en message privé avec votre référence ? ^C",
+        "Bonjour, merci pour votre message ! Nous regardons votre dossier tout de suite. ^C",
+    ] if french else [
+        "Hi, we're sorry about this. Could you send us a DM with your booking reference? ^A",
+        "Thanks for reaching out! We're looking into it right now. ^A",
+    ])
+    limit = conversation.channel.reply_length_limit or 280
+    message = conversation.messages.create(
+        organization_id=conversation.organization_id, channel=conversation.channel, direction=Direction.OUTBOUND,
+        kind=MessageKind.PRIVATE_MESSAGE if conversation.is_private else MessageKind.REPLY,
+        platform=conversation.channel.platform, is_private=conversation.is_private, text=text[:limit],
+        author_user=agent, created_at=conversation.last_message_at + timedelta(minutes=rng.randint(3, 90)),
+        state=DeliveryState.QUEUED,
+    )
+    message_mark_sent(message=message, external_id=f"demo-reply-{message.pk}")

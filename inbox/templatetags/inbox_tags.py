@@ -1,0 +1,79 @@
+from datetime import timedelta
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from inbox.classification import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
+from inbox.models import Priority
+
+register = template.Library()
+
+PLATFORM_BADGES = {
+    "x": ("𝕏", "X"),
+    "facebook": ("f", "Facebook"),
+    "instagram": ("IG", "Instagram"),
+    "mastodon": ("M", "Mastodon"),
+    "bluesky": ("BS", "Bluesky"),
+    "web": ("RSS", "Web"),
+}
+
+
+@register.simple_tag
+def channel_badge(platform: str):
+    symbol, name = PLATFORM_BADGES.get(platform, ("?", platform))
+    return format_html('<span class="ch ch-{}" title="{}" aria-label="{}">{}</span>', platform, name, name, symbol)
+
+
+@register.filter
+def sentiment_name(value: float) -> str:
+    if value < NEGATIVE_THRESHOLD:
+        return "negative"
+    if value > POSITIVE_THRESHOLD:
+        return "positive"
+    return "neutral"
+
+
+@register.filter
+def priority_name(value: int) -> str:
+    return Priority(value).name.lower()
+
+
+@register.filter
+def priority_label(value: int) -> str:
+    return Priority(value).label
+
+
+@register.simple_tag
+def sla_badge(conversation, now):
+    """A countdown the page keeps ticking (static/js/inbox.js reads data-due)."""
+    if conversation.sla_due_at is None and conversation.sla_paused_at is None:
+        return ""
+    if conversation.sla_stopped_at is not None:
+        return ""
+    if conversation.sla_paused_at is not None and (conversation.sla_due_at is None or conversation.sla_due_at > now):
+        return format_html('<span class="sla sla-paused" title="{}">⏸ {}</span>', _("First-response clock paused"),
+                           _("paused"))
+    due = conversation.sla_due_at
+    state = "breached" if due <= now else "due-soon" if due - now <= timedelta(minutes=15) else "running"
+    return format_html(
+        '<span class="sla sla-{}" data-due="{}" title="{}">{}</span>', state, due.isoformat(),
+        _("First response due at %(time)s") % {"time": due.strftime("%H:%M UTC")}, _format_remaining(due - now),
+    )
+
+
+def _format_remaining(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 0:
+        late = -minutes
+        return _("late %(duration)s") % {"duration": _duration(late)}
+    return _("due in %(duration)s") % {"duration": _duration(minutes)}
+
+
+def _duration(minutes: int) -> str:
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+    return _("%(days)s d") % {"days": hours // 24}

@@ -1,0 +1,216 @@
+// The inbox list and the shortcuts shared with the conversation view.
+(function () {
+  "use strict";
+  const csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
+  const fr = document.documentElement.lang === "fr";
+
+  function post(url, data) {
+    const body = new URLSearchParams(data);
+    return fetch(url, { method: "POST", body: body, headers: { "X-CSRFToken": csrf, "HX-Request": "true" }, credentials: "same-origin" });
+  }
+
+  // --- SLA countdowns -------------------------------------------------------------------------
+  function duration(minutes) {
+    if (minutes < 60) return minutes + " min";
+    const hours = Math.floor(minutes / 60), rest = minutes % 60;
+    if (hours < 48) return rest ? hours + " h " + String(rest).padStart(2, "0") : hours + " h";
+    return Math.floor(hours / 24) + (fr ? " j" : " d");
+  }
+  function tickSla() {
+    const now = Date.now();
+    document.querySelectorAll(".sla[data-due]").forEach(function (badge) {
+      const minutes = Math.floor((Date.parse(badge.dataset.due) - now) / 60000);
+      badge.classList.remove("sla-running", "sla-due-soon", "sla-breached");
+      if (minutes < 0) {
+        badge.classList.add("sla-breached");
+        badge.textContent = (fr ? "en retard de " : "late ") + duration(-minutes);
+      } else {
+        badge.classList.add(minutes <= 15 ? "sla-due-soon" : "sla-running");
+        badge.textContent = (fr ? "dans " : "due in ") + duration(minutes);
+      }
+    });
+  }
+  setInterval(tickSla, 15000);
+
+  // --- dialogs shared by both pages -------------------------------------------------------------
+  function ask(dialogId) {
+    const dialog = document.getElementById(dialogId);
+    return new Promise(function (resolve) {
+      if (!dialog) return resolve("");
+      const input = dialog.querySelector("input");
+      if (input) input.value = "";
+      dialog.addEventListener("close", function done() {
+        dialog.removeEventListener("close", done);
+        resolve(input && dialog.returnValue === "ok" ? input.value.trim() : dialog.returnValue);
+      });
+      dialog.showModal();
+    });
+  }
+
+  function act(url, data) {
+    return post(url, data).then(function (response) {
+      if (!response.ok) return response.text().then(function (text) { alert(text); });
+      document.dispatchEvent(new CustomEvent("vigie:acted"));
+    });
+  }
+
+  function actOn(actUrl, key) {
+    if (key === "a") return act(actUrl, { action: "assign", assignee: "me" });
+    if (key === "e") return act(actUrl, { action: "status", status: "closed" });
+    if (key === "s") return ask("snooze-dialog").then(function (until) { if (until) return act(actUrl, { action: "snooze", snoozed_until: until }); });
+    if (key === "t") return ask("tag-dialog").then(function (tag) { if (tag) return act(actUrl, { action: "tag", tag: tag }); });
+  }
+
+  function typingInField(event) {
+    const target = event.target;
+    return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+  }
+
+  window.vigieInbox = { post: post, act: act, actOn: actOn, ask: ask, typingInField: typingInField, tickSla: tickSla };
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "?" && !typingInField(event)) {
+      event.preventDefault();
+      document.getElementById("shortcuts").showModal();
+    }
+  });
+
+  // --- the list page ---------------------------------------------------------------------------------
+  const inbox = document.getElementById("inbox");
+  if (!inbox) return;
+  const rowsBody = document.getElementById("rows");
+  const newBar = document.getElementById("new-bar");
+  const newCount = document.getElementById("new-count");
+  const filterQuery = inbox.dataset.filterQuery;
+  const rowsUrl = inbox.dataset.rowsUrl;
+  const pendingNew = new Set();
+  let selected = -1;
+
+  function rows() { return Array.from(rowsBody.querySelectorAll("tr.row")); }
+  function actUrl(row) { return inbox.dataset.actUrlTemplate.replace("/0/", "/" + row.dataset.id + "/"); }
+
+  function select(index) {
+    const all = rows();
+    if (!all.length) return;
+    selected = Math.max(0, Math.min(index, all.length - 1));
+    all.forEach(function (row, i) {
+      row.classList.toggle("selected", i === selected);
+      row.setAttribute("aria-selected", i === selected ? "true" : "false");
+    });
+    all[selected].scrollIntoView({ block: "nearest" });
+    all[selected].focus({ preventScroll: true });
+  }
+  function current() { return rows()[selected]; }
+
+  function rowsFor(ids) {
+    const url = rowsUrl + "?" + filterQuery + (filterQuery ? "&" : "") + "ids=" + ids.join(",");
+    return fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" }).then(function (r) { return r.text(); });
+  }
+
+  // Changed conversations: rows on screen are updated in place; ones that now belong to this view
+  // but are not on screen are counted in the "N new" bar instead of pushing rows under the cursor.
+  function refreshConversations(ids) {
+    if (!ids.length) return;
+    rowsFor(ids).then(function (html) {
+      const template = document.createElement("template");
+      template.innerHTML = "<table><tbody>" + html + "</tbody></table>";
+      const fresh = Array.from(template.content.querySelectorAll("tr.row"));
+      const freshIds = new Set(fresh.map(function (row) { return row.dataset.id; }));
+      fresh.forEach(function (row) {
+        const existing = document.getElementById(row.id);
+        if (existing) {
+          const wasSelected = existing.classList.contains("selected");
+          const checked = existing.querySelector("input[type=checkbox]").checked;
+          existing.replaceWith(row);
+          row.classList.toggle("selected", wasSelected);
+          row.querySelector("input[type=checkbox]").checked = checked;
+        } else {
+          pendingNew.add(row.dataset.id);
+        }
+      });
+      ids.forEach(function (id) {
+        const existing = document.getElementById("conversation-" + id);
+        if (existing && !freshIds.has(String(id))) existing.classList.add("left-view");
+      });
+      if (pendingNew.size) {
+        newCount.textContent = pendingNew.size;
+        newBar.hidden = false;
+      }
+      tickSla();
+    });
+  }
+
+  function reload() {
+    const url = rowsUrl + "?" + filterQuery;
+    return fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
+      rowsBody.innerHTML = html;
+      if (window.htmx) window.htmx.process(rowsBody);
+      pendingNew.clear();
+      newBar.hidden = true;
+      selected = -1;
+      tickSla();
+    });
+  }
+  document.getElementById("show-new").addEventListener("click", reload);
+  document.addEventListener("vigie:caught-up", reload);
+  document.addEventListener("vigie:acted", function () {
+    const row = current();
+    if (row) refreshConversations([row.dataset.id]);
+  });
+  document.body.addEventListener("vigie:bulk-done", reload);
+
+  document.addEventListener("vigie:live", function (event) {
+    const data = event.detail;
+    let ids = data.conversation_ids || (data.conversation_id ? [data.conversation_id] : []);
+    if (ids.length) refreshConversations(ids.slice(0, 200));
+  });
+
+  rowsBody.addEventListener("click", function (event) {
+    const row = event.target.closest("tr.row");
+    if (!row || event.target.closest("a, input, button")) return;
+    select(rows().indexOf(row));
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typingInField(event)) {
+      if (event.key === "Escape") event.target.blur();
+      return;
+    }
+    const key = event.key;
+    if (key === "j" || key === "ArrowDown") { event.preventDefault(); select(selected + 1); }
+    else if (key === "k" || key === "ArrowUp") { event.preventDefault(); select(selected < 0 ? 0 : selected - 1); }
+    else if (key === "/") { event.preventDefault(); document.getElementById("search").focus(); }
+    else if (key === "Enter" && current()) { window.location = current().dataset.href; }
+    else if (key === "r" && current()) { window.location = current().dataset.href + "#reply"; }
+    else if (key === "x" && current()) { const box = current().querySelector("input[type=checkbox]"); box.checked = !box.checked; box.dispatchEvent(new Event("change", { bubbles: true })); }
+    else if ("aest".includes(key) && key.length === 1 && current() && inbox.dataset.canWork) { event.preventDefault(); actOn(actUrl(current()), key); }
+  });
+
+  // --- bulk selection -------------------------------------------------------------------------------
+  const bulkForm = document.getElementById("bulk-form");
+  if (bulkForm) {
+    const selectPage = document.getElementById("select-page");
+    const selectMatching = document.getElementById("select-matching");
+    const scope = document.getElementById("bulk-scope");
+    const summary = document.getElementById("bulk-selection");
+    function updateSummary() {
+      const boxes = rows().map(function (row) { return row.querySelector("input[type=checkbox]"); });
+      const picked = boxes.filter(function (box) { return box.checked; }).length;
+      if (scope.value === "filter") {
+        summary.textContent = fr ? "Toutes les conversations de ce filtre" : "Every conversation matching this filter";
+      } else {
+        summary.textContent = picked ? picked + (fr ? " sélectionnée(s)" : " selected") : "";
+      }
+      selectMatching.hidden = !(picked && picked === boxes.length);
+    }
+    selectPage.addEventListener("change", function () {
+      rows().forEach(function (row) { row.querySelector("input[type=checkbox]").checked = selectPage.checked; });
+      scope.value = "ids";
+      updateSummary();
+    });
+    selectMatching.addEventListener("click", function () { scope.value = "filter"; updateSummary(); });
+    rowsBody.addEventListener("change", function () { scope.value = "ids"; updateSummary(); });
+    bulkForm.addEventListener("htmx:afterRequest", function () { scope.value = "ids"; selectPage.checked = false; updateSummary(); });
+  }
+})();
