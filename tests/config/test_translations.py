@@ -1,0 +1,36 @@
+"""The interface speaks French: every message of the catalogue is translated and compiled."""
+
+import re
+from pathlib import Path
+
+from django.utils import translation
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "fr" / "LC_MESSAGES"
+
+
+def _entries(text: str):
+    for block in text.split("\n\n"):
+        if "msgid" not in block or block.lstrip().startswith("#~"):
+            continue
+        yield block
+
+
+def test_french_catalogue_has_no_untranslated_or_fuzzy_message():
+    text = (CATALOGUE / "django.po").read_text()
+    problems = []
+    for block in _entries(text):
+        msgid = re.search(r'^msgid "(.*)"', block, re.M).group(1)
+        if not msgid and "msgid_plural" not in block and '"\n"' not in block.split("msgstr")[0]:
+            continue  # the header
+        if "#, fuzzy" in block:
+            problems.append(("fuzzy", msgid))
+        for value in re.findall(r'^msgstr(?:\[\d\])? ((?:".*"\n?)+)', block, re.M):
+            if value.strip() == '""':
+                problems.append(("untranslated", msgid))
+    assert not problems, problems[:10]
+
+
+def test_french_is_served():
+    with translation.override("fr"):
+        assert translation.gettext("Reply as") == "Répondre en tant que"
+        assert translation.gettext("Log in") == "Se connecter"
