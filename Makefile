@@ -13,7 +13,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3; do \
 	  && { command -v $$p; exit 0; }; done; \
 	ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V | tail -n 1)
 
-.PHONY: help install run test browser lint bench messages
+.PHONY: help install run test browser lint bench messages screenshots
 
 help:
 	@echo "make run    start Vigie at http://127.0.0.1:$(VIGIE_PORT) with a demo organization"
@@ -41,9 +41,20 @@ browser:
 test: install browser
 	@DEBUG=1 $(PY) -m config.embedded -- $(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# The screens as the browser tests see them, kept under docs/screenshots/.
+screenshots: install browser
+	@DEBUG=1 SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m config.embedded -- $(VENV)/bin/pytest tests/browser -q
+
+bench: install
+	@for script in classify ingest inbox_query live; do \
+	  echo "== bench/$$script.py"; DEBUG=1 $(PY) -m config.embedded -- $(PY) bench/$$script.py || exit 1; done
+
 lint: install
 	$(VENV)/bin/ruff check .
 
+# Refresh locale/fr after changing user-visible text; translate the new entries in django.po,
+# then run it again to compile (tests/config/test_translations.py fails on an untranslated entry).
 messages: install
-	cd accounts && ../$(PY) ../manage.py makemessages -l fr --ignore '.venv/*' >/dev/null
-	DEBUG=1 DATABASE_URL=postgres://unused/x REDIS_URL=redis://unused $(PY) manage.py compilemessages -l fr
+	@export DEBUG=1 DATABASE_URL=postgres://unused/x REDIS_URL=redis://unused; \
+	$(PY) manage.py makemessages -l fr -i '.venv/*' -i 'bench/*' -i 'tests/*' -i 'inbox/sandbox/*' -i '.vigie/*' -i 'staticfiles/*' && \
+	$(PY) manage.py compilemessages -l fr -i .venv
