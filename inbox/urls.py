@@ -7,6 +7,7 @@ urlpatterns = [
     path("inbox/", views.InboxView.as_view(), name="inbox"),
     path("inbox/rows/", views.InboxRowsView.as_view(), name="inbox-rows"),
     path("inbox/bulk/", views.InboxBulkView.as_view(), name="inbox-bulk"),
+    path("inbox/counts/", views.InboxCountsView.as_view(), name="inbox-counts"),
     path("inbox/<int:pk>/", views.ConversationView.as_view(), name="conversation"),
     path("inbox/<int:pk>/thread/", views.ConversationPartView.as_view(), {"part": "thread"}, name="conversation-thread"),
     path("inbox/<int:pk>/header/", views.ConversationPartView.as_view(), {"part": "header"}, name="conversation-header"),

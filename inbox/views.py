@@ -55,7 +55,7 @@ def _filters(request) -> selectors.ConversationFilters:
 
 def _filter_query(request) -> str:
     params = request.GET.copy()
-    for key in after", "ids", "page"):
+    for key in ("after", "ids", "page"):
         params.pop(key, None)
     return params.urlencode()
 
@@ -67,7 +67,7 @@ def _rows(request, organization, filters, *, after: str | None = None, ids: list
     elif after:
         # Keyset paging for "load more" on the default sort: rows older than the last one shown.
         try:
-            last = Conversation.objects.for_organization(organization).onlylast_message_at").get(pk=int(after))
+            last = Conversation.objects.for_organization(organization).only("last_message_at").get(pk=int(after))
         except (Conversation.DoesNotExist, ValueError):
             raise Http404 from None
         if filters.sort == "recent":
@@ -87,10 +87,10 @@ def snooze_choices(organization) -> list[tuple[str, str]]:
     days_to_monday = (7 - now.weekday()) % 7 or 7
     monday_morning = datetime.combine(now.date() + timedelta(days=days_to_monday), time(9), tzinfo=zone)
     return [
-        ((now + timedelta(hours=1)).isoformat(), _In 1 hour")),
-        ((now + timedelta(hours=4)).isoformat(), _In 4 hours")),
-        (tomorrow_morning.isoformat(), _Tomorrow 9:00")),
-        (monday_morning.isoformat(), _Monday 9:00")),
+        ((now + timedelta(hours=1)).isoformat(), _("In 1 hour")),
+        ((now + timedelta(hours=4)).isoformat(), _("In 4 hours")),
+        (tomorrow_morning.isoformat(), _("Tomorrow 9:00")),
+        (monday_morning.isoformat(), _("Monday 9:00")),
     ]
 
 
@@ -135,13 +135,22 @@ class InboxRowsView(OrganizationPageMixin, TemplateView):
         ids = None
         if "ids" in self.request.GET:
             try:
-                ids = [int(i) for i in self.request.GET["ids"].split,") if i][:200]
+                ids = [int(i) for i in self.request.GET["ids"].split(",") if i][:200]
             except ValueError:
                 ids = []
-        rows, has_more = _rows(self.request, self.organization, filters, after=self.request.GET.getafter"), ids=ids)
+        rows, has_more = _rows(self.request, self.organization, filters, after=self.request.GET.get("after"), ids=ids)
         context.update(conversations=rows, has_more=has_more and ids is None, filter_query=_filter_query(self.request),
                        now=timezone.now(), partial=True)
         return context
+
+
+class InboxCountsView(OrganizationPageMixin, View):
+    """The counters beside the built-in views, refreshed by the page as events arrive."""
+
+    def get(self, request, *args, **kwargs):
+        from django.http import JsonResponse
+
+        return JsonResponse(selectors.conversation_counts(organization=self.organization, user=request.user))
 
 
 class InboxBulkView(OrganizationPageMixin, View):
@@ -149,36 +158,36 @@ class InboxBulkView(OrganizationPageMixin, View):
 
     def post(self, request, *args, **kwargs):
         data = request.POST
-        action = data.getaction", "")
-        if data.getscope") == "filter":
-            filters = selectors.ConversationFilters.from_params(QueryDict(data.getfilter_query", "")))
+        action = data.get("action", "")
+        if data.get("scope") == "filter":
+            filters = selectors.ConversationFilters.from_params(QueryDict(data.get("filter_query", "")))
             conversations = selectors.conversation_list(organization=self.organization, filters=filters,
                                                         user=request.user).order_by()
         else:
-            ids = [int(i) for i in data.getlistids") if i.isdigit()]
+            ids = [int(i) for i in data.getlist("ids") if i.isdigit()]
             conversations = Conversation.objects.for_organization(self.organization).filter(pk__in=ids)
         assignee = None
         if action == "assign":
-            value = data.getassignee")
+            value = data.get("assignee")
             assignee = request.user if value == "me" else _member(self.organization, value)
         try:
             changed = services.conversations_bulk_update(
                 conversations=conversations, action=action, actor=request.user, assignee=assignee,
-                status=data.getstatus") or None, priority=_priority(data.getpriority")),
-                snoozed_until=_when(data.getsnoozed_until")), tags=[t for t in data.gettags", "").split,") if t.strip()],
+                status=data.get("status") or None, priority=_priority(data.get("priority")),
+                snoozed_until=_when(data.get("snoozed_until")), tags=[t for t in data.get("tags", "").split(",") if t.strip()],
             )
         except ValidationError as error:
-            return HttpResponse ".join(error.messages), status=400)
-        return HttpResponse(_%(count)s conversations updated.") % {"count": changed},
+            return HttpResponse(" ".join(error.messages), status=400)
+        return HttpResponse(_("%(count)s conversations updated.") % {"count": changed},
                             headers={"HX-Trigger": "vigie:bulk-done"})
 
 
 def _member(organization, user_id):
     if not user_id or not str(user_id).isdigit():
         return None
-    membership = Membership.objects.for_organization(organization).filter(user_id=int(user_id)).select_relateduser").first()
+    membership = Membership.objects.for_organization(organization).filter(user_id=int(user_id)).select_related("user").first()
     if membership is None:
-        raise ValidationError(_That person is not a member of this organization."))
+        raise ValidationError(_("That person is not a member of this organization."))
     return membership.user
 
 
@@ -194,13 +203,13 @@ def _when(value):
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValidationError(_That time could not be read.")) from None
+        raise ValidationError(_("That time could not be read.")) from None
     return parsed if parsed.tzinfo else timezone.make_aware(parsed)
 
 
 class ConversationMixin(OrganizationPageMixin):
     def get_conversation(self) -> Conversation:
-        return access_by_id(Conversation.objects.select_relatedchannel", "contact"), organization=self.organization,
+        return access_by_id(Conversation.objects.select_related("channel", "contact"), organization=self.organization,
                             pk=self.kwargs["pk"])
 
 
@@ -210,8 +219,8 @@ def conversation_context(view, conversation_pk) -> dict:
         conversation = selectors.conversation_detail(organization=organization, pk=conversation_pk)
     except Conversation.DoesNotExist:
         raise Http404 from None
-    entries = [message", m.created_at, m) for m in conversation.messages.all()]
-    entries += [note", n.created_at, n) for n in conversation.notes.all()]
+    entries = [("message", m.created_at, m) for m in conversation.messages.all()]
+    entries += [("note", n.created_at, n) for n in conversation.notes.all()]
     entries.sort(key=lambda e: (e[1], e[0] == "note"))
     drafts = list(selectors.drafts_for(conversation=conversation))
     my_draft = next((d for d in drafts if d.author_user_id == view.request.user.pk), None)
@@ -271,39 +280,39 @@ class ConversationActView(ConversationMixin, View):
     def post(self, request, *args, **kwargs):
         conversation = self.get_conversation()
         data = request.POST
-        action = data.getaction")
+        action = data.get("action")
         try:
             if action == "assign":
-                value = data.getassignee", "")
+                value = data.get("assignee", "")
                 assignee = request.user if value == "me" else _member(self.organization, value)
                 services.conversation_assign(conversation=conversation, assignee=assignee, actor=request.user)
             elif action == "status":
-                services.conversation_set_status(conversation=conversation, status=data.getstatus", ""),
+                services.conversation_set_status(conversation=conversation, status=data.get("status", ""),
                                                  actor=request.user)
             elif action == "snooze":
-                services.conversation_snooze(conversation=conversation, until=_when(data.getsnoozed_until")),
+                services.conversation_snooze(conversation=conversation, until=_when(data.get("snoozed_until")),
                                              actor=request.user)
             elif action == "tag":
-                services.conversation_tag(conversation=conversation, add=[t for t in data.gettag", "").split,")],
+                services.conversation_tag(conversation=conversation, add=[t for t in data.get("tag", "").split(",")],
                                           actor=request.user)
             elif action == "untag":
-                services.conversation_tag(conversation=conversation, remove=[data.gettag", "")], actor=request.user)
+                services.conversation_tag(conversation=conversation, remove=[data.get("tag", "")], actor=request.user)
             elif action == "priority":
-                services.conversation_set_priority(conversation=conversation, priority=_priority(data.getpriority")),
+                services.conversation_set_priority(conversation=conversation, priority=_priority(data.get("priority")),
                                                    actor=request.user)
             elif action == "team":
-                team_id = data.getteam")
+                team_id = data.get("team")
                 team = access_by_id(Team.objects, organization=self.organization, pk=team_id) if team_id else None
                 services.conversation_set_team(conversation=conversation, team=team, actor=request.user)
             else:
-                raise ValidationError(_Unknown action."))
+                raise ValidationError(_("Unknown action."))
         except ValidationError as error:
-            return HttpResponse ".join(error.messages), status=400)
+            return HttpResponse(" ".join(error.messages), status=400)
         if request.htmx:
             context = {"organization": self.organization, "membership": self.membership,
                        **conversation_context(self, conversation.pk)}
             return TemplateResponse(request, "inbox/_header.html", context)
-        return redirectconversation", organization_slug=self.organization.slug, pk=conversation.pk)
+        return redirect("conversation", organization_slug=self.organization.slug, pk=conversation.pk)
 
 
 class NoteView(ConversationMixin, View):
@@ -311,9 +320,9 @@ class NoteView(ConversationMixin, View):
 
     def post(self, request, *args, **kwargs):
         try:
-            services.note_add(conversation=self.get_conversation(), author=request.user, text=request.POST.gettext", ""))
+            services.note_add(conversation=self.get_conversation(), author=request.user, text=request.POST.get("text", ""))
         except ValidationError as error:
-            return HttpResponse ".join(error.messages), status=400)
+            return HttpResponse(" ".join(error.messages), status=400)
         return HttpResponse(status=204, headers={"HX-Trigger": "vigie:thread-changed"})
 
 
@@ -322,8 +331,8 @@ class DraftView(ConversationMixin, View):
 
     def post(self, request, *args, **kwargs):
         conversation = self.get_conversation()
-        channel = _channel(self.organization, request.POST.getchannel")) or conversation.channel
-        services.draft_save(conversation=conversation, author=request.user, text=request.POST.gettext", ""),
+        channel = _channel(self.organization, request.POST.get("channel")) or conversation.channel
+        services.draft_save(conversation=conversation, author=request.user, text=request.POST.get("text", ""),
                             channel=channel)
         return HttpResponse(status=204)
 
@@ -343,13 +352,13 @@ class ReplyView(ConversationMixin, View):
         conversation = self.get_conversation()
         data = request.POST
         try:
-            seen = int(data["seen_up_to"]) if data.getseen_up_to", "").isdigit() else None
+            seen = int(data["seen_up_to"]) if data.get("seen_up_to", "").isdigit() else None
             services.reply_compose(
-                conversation=conversation, author=request.user, text=data.gettext", ""),
-                channel=_channel(self.organization, data.getchannel")),
-                is_private=data.getvisibility") == "private",
-                confirm_other_channel=data.getconfirm_other_channel") == "1",
-                seen_up_to_message_id=seen, confirm_after_other_reply=data.getconfirm_after_other_reply") == "1",
+                conversation=conversation, author=request.user, text=data.get("text", ""),
+                channel=_channel(self.organization, data.get("channel")),
+                is_private=data.get("visibility") == "private",
+                confirm_other_channel=data.get("confirm_other_channel") == "1",
+                seen_up_to_message_id=seen, confirm_after_other_reply=data.get("confirm_after_other_reply") == "1",
             )
         except services.ReplyNeedsConfirmation as question:
             import json
@@ -358,7 +367,7 @@ class ReplyView(ConversationMixin, View):
                                             "details": question.details}),
                                 status=409, content_type="application/json")
         except ValidationError as error:
-            return HttpResponse ".join(error.messages), status=400)
+            return HttpResponse(" ".join(error.messages), status=400)
         return HttpResponse(status=204, headers={"HX-Trigger": "vigie:thread-changed"})
 
 
@@ -370,10 +379,10 @@ class RetryView(OrganizationPageMixin, View):
         try:
             services.reply_retry(message=message, actor=request.user)
         except ValidationError as error:
-            return HttpResponse ".join(error.messages), status=400)
+            return HttpResponse(" ".join(error.messages), status=400)
         return HttpResponse(status=204, headers={"HX-Trigger": "vigie:thread-changed"})
 
 
 def inbox_url(organization, **params) -> str:
-    url = reverseinbox", kwargs={"organization_slug": organization.slug})
+    url = reverse("inbox", kwargs={"organization_slug": organization.slug})
     return f"{url}?{urlencode(params, doseq=True)}" if params else url

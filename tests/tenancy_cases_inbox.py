@@ -31,6 +31,18 @@ def _dead_letter(organization: Organization) -> dict[str, Any]:
     return {"pk": DeadLetter.objects.create(organization=organization, payload={"x": 1}, reason="Victim reason").pk}
 
 
+def _routing_rule(organization: Organization) -> dict[str, Any]:
+    from inbox.models import RoutingRule
+
+    return {"pk": RoutingRule.objects.create(organization=organization, name="Victim rule", conditions={}).pk}
+
+
+def _contact(organization: Organization) -> dict[str, Any]:
+    from tests.factories import ContactFactory
+
+    return {"pk": ContactFactory(organization=organization, handle="@Victim").pk}
+
+
 OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
     **{
         f"api:conversation-{name}": _conversation
@@ -47,4 +59,8 @@ OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
     "api:saved-view-detail": _saved_view,
     "api:dead-letter-detail": _dead_letter,
     "api:dead-letter-replay": _dead_letter,
+    "api:routing-rule-detail": _routing_rule,
+    "api:contact-detail": _contact,
+    "api:contact-link": _contact,
+    "api:contact-unlink": _contact,
 }

@@ -202,3 +202,29 @@ class DeadLetterSerializer(serializers.ModelSerializer):
     class Meta:
         model = DeadLetter
         fields = ["id", "channel", "payload", "reason", "created_at", "replayed_at", "replay_error"]
+
+
+class InboxSettingsSerializer(serializers.Serializer):
+    sla_policy = serializers.JSONField(required=False, help_text=(
+        '{"time_zone": "Europe/Paris", "targets_minutes": {"urgent": 30, "high": 60, "normal": 120, "low": 480}, '
+        '"business_hours": {"mon": [["09:00", "12:30"], ["13:30", "18:00"]], ...}} — empty hours: 24/7'))
+    watch_terms = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+
+
+class RoutingRuleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=120)
+    position = serializers.IntegerField(min_value=0, default=0)
+    is_active = serializers.BooleanField(default=True)
+    conditions = serializers.JSONField(default=dict, help_text=(
+        '{"channels": [ids], "keywords": [...], "languages": ["fr"], "sentiment_below": -0.3, '
+        '"min_followers": 10000, "kinds": ["private_message"]} — every condition given must match'))
+    team_id = OrganizationRelatedField(model=Team, source="team", allow_null=True, required=False)
+    tag_ids = OrganizationRelatedField(model=Tag, source="tags", many=True, required=False)
+    priority = PriorityField(allow_null=True, required=False)
+    stop_processing = serializers.BooleanField(default=False)
+
+
+class ContactLinkInputSerializer(serializers.Serializer):
+    other_contact_id = OrganizationRelatedField(model=Contact)
+    display_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

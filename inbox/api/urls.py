@@ -1,6 +1,16 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import ConversationViewSet, DeadLetterViewSet, MessageViewSet, SavedViewViewSet, TagViewSet
+from .views import (
+    ContactViewSet,
+    ConversationViewSet,
+    DeadLetterViewSet,
+    InboxSettingsView,
+    MessageViewSet,
+    RoutingRuleViewSet,
+    SavedViewViewSet,
+    TagViewSet,
+)
 
 router = SimpleRouter()
 router.include_format_suffixes = False
@@ -9,5 +19,10 @@ router.register("messages", MessageViewSet, basename="message")
 router.register("tags", TagViewSet, basename="tag")
 router.register("saved-views", SavedViewViewSet, basename="saved-view")
 router.register("dead-letters", DeadLetterViewSet, basename="dead-letter")
+router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
+router.register("contacts", ContactViewSet, basename="contact")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("inbox-settings/", InboxSettingsView.as_view(), name="inbox-settings"),
+    *router.urls,
+]

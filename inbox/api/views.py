@@ -10,23 +10,28 @@ from rest_framework.response import Response
 
 from accounts.models import Membership
 from accounts.roles import Permission
-from accounts.tenancy import OrganizationViewSet, access_by_id
+from accounts.tenancy import OrganizationAPIView, OrganizationViewSet, access_by_id
 
 from .. import selectors, services
-from ..models import Conversation, DeadLetter, Message, SavedView, Tag
+from ..models import Contact, Conversation, DeadLetter, InboxSettings, Message, RoutingRule, SavedView, Tag
+from ..services import clocks
 from .serializers import (
     AssignInputSerializer,
     BulkInputSerializer,
+    ContactLinkInputSerializer,
+    ContactSerializer,
     ConversationDetailSerializer,
     ConversationListSerializer,
     ConversationTeamInputSerializer,
     DeadLetterSerializer,
     DraftInputSerializer,
+    InboxSettingsSerializer,
     MessageSerializer,
     NoteInputSerializer,
     NoteSerializer,
     PriorityInputSerializer,
     ReplyInputSerializer,
+    RoutingRuleSerializer,
     SavedViewSerializer,
     StatusInputSerializer,
     TagInputSerializer,
@@ -306,3 +311,87 @@ class DeadLetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
         services.dead_letter_replay(dead_letter=letter, parse=item_from_json)
         letter.refresh_from_db()
         return Response(DeadLetterSerializer(letter).data)
+
+
+class InboxSettingsView(OrganizationAPIView):
+    """First-response targets, business hours and watch terms of the organization."""
+
+    write_permission = Permission.MANAGE_ROUTING
+
+    def _data(self):
+        row = InboxSettings.objects.for_organization(self.organization).first()
+        policy = clocks.policy_for(self.organization)
+        return {"sla_policy": policy.to_json(), "watch_terms": row.watch_terms if row else []}
+
+    @extend_schema(responses=InboxSettingsSerializer)
+    def get(self, request, *args, **kwargs):
+        return Response(self._data())
+
+    @extend_schema(request=InboxSettingsSerializer, responses=InboxSettingsSerializer)
+    def put(self, request, *args, **kwargs):
+        data = InboxSettingsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.inbox_settings_update(organization=self.organization, **data.validated_data)
+        return Response(self._data())
+
+
+class RoutingRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
+                         OrganizationViewSet):
+    """Rules applied in order to each new conversation: team, tags and priority."""
+
+    model = RoutingRule
+    serializer_class = RoutingRuleSerializer
+    write_permission = Permission.MANAGE_ROUTING
+    pagination_class = None
+
+    def filter_organization_queryset(self, queryset):
+        return queryset.prefetch_related("tags").order_by("position", "id")
+
+    @extend_schema(request=RoutingRuleSerializer, responses={201: RoutingRuleSerializer})
+    def create(self, request, *args, **kwargs):
+        data = RoutingRuleSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        rule = services.routing_rule_create(organization=self.organization, **data.validated_data)
+        return Response(RoutingRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RoutingRuleSerializer, responses=RoutingRuleSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        rule = self.get_object()
+        data = RoutingRuleSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        rule = services.routing_rule_update(rule=rule, **data.validated_data)
+        return Response(RoutingRuleSerializer(rule).data)
+
+
+class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+    """Authors on every platform; linking two of them says they are one person."""
+
+    model = Contact
+    serializer_class = ContactSerializer
+
+    def filter_organization_queryset(self, queryset):
+        search = self.request.query_params.get("q", "").strip()
+        if search:
+            from django.db.models import Q
+
+            queryset = queryset.filter(Q(handle__icontains=search) | Q(name__icontains=search))
+        return queryset
+
+    @extend_schema(request=ContactLinkInputSerializer, responses=ContactSerializer(many=True))
+    @action(detail=True, methods=["post"])
+    def link(self, request, *args, **kwargs):
+        contact = self.get_object()
+        data = ContactLinkInputSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        person = services.contacts_link(contact=contact, other=data.validated_data["other_contact_id"],
+                                        display_name=data.validated_data["display_name"])
+        linked = Contact.objects.for_organization(self.organization).filter(person=person).order_by("pk")
+        return Response(ContactSerializer(linked, many=True).data)
+
+    @extend_schema(request=None, responses=ContactSerializer)
+    @action(detail=True, methods=["post"])
+    def unlink(self, request, *args, **kwargs):
+        contact = self.get_object()
+        services.contact_unlink(contact=contact)
+        contact.refresh_from_db()
+        return Response(ContactSerializer(contact).data)

@@ -21,11 +21,23 @@ from .replies import (
     reply_compose,
     reply_retry,
 )
+from .settings import (
+    contact_unlink,
+    contacts_link,
+    inbox_settings_update,
+    routing_rule_create,
+    routing_rule_update,
+)
 
 __all__ = [
     "IngestResult",
     "ReplyNeedsConfirmation",
     "UnparsableItem",
+    "contact_unlink",
+    "contacts_link",
+    "inbox_settings_update",
+    "routing_rule_create",
+    "routing_rule_update",
     "conversation_assign",
     "conversation_set_priority",
     "conversation_set_status",

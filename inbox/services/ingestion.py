@@ -333,12 +333,22 @@ _ACTIVITY_COLUMNS = ("organization_id", "conversation_id", "verb", "created_at",
 _TAG_COLUMNS = ("organization_id", "conversation_id", "tag_id")
 
 
-def _insert_conversations(conversations: list[Conversation]) -> None:
-    """Insert new conversations (one channel: thread keys are unique) and give them their ids."""
+def _insert_conversations(organization_id: int, channel: Channel, conversations: list[Conversation]) -> None:
+    """Insert new conversations of one channel and give them their ids.
+
+    COPY, then one indexed read of the ids by thread key (unique per organization and channel):
+    cheaper than INSERT ... RETURNING with thirty arrays to encode.
+    """
     fields = _writable_fields(Conversation)
     columns = tuple(f.attname for f in fields if not getattr(f, "auto_now", False))
-    rows = [[getattr(conversation, name) for name in columns] for conversation in conversations]
-    ids = dict(_unnest_insert(Conversation, columns, rows, returning="thread_key, id"))
+    _copy_insert(Conversation, columns, ([getattr(c, name) for name in columns] for c in conversations))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT thread_key, id FROM inbox_conversation WHERE organization_id = %s AND channel_id = %s "
+            "AND thread_key = ANY(%s::varchar[])",
+            [organization_id, channel.pk, [c.thread_key for c in conversations]],
+        )
+        ids = dict(cursor.fetchall())
     for conversation in conversations:
         conversation.pk = ids[conversation.thread_key]
         conversation._state.adding = False
@@ -412,7 +422,7 @@ def _thread(channel, fresh, classifications, contacts, now, result: IngestResult
             conversation.reach = max(conversation.reach, item.reach)
 
     if new_by_key:
-        _insert_conversations(list(new_by_key.values()))
+        _insert_conversations(organization_id, channel, list(new_by_key.values()))
         tag_rows = [
             (organization_id, conversation.pk, tag_id)
             for key, conversation in new_by_key.items() for tag_id in routed_tags[key]

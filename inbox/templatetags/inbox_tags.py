@@ -63,11 +63,10 @@ def sla_badge(conversation, now):
 
 
 def _format_remaining(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 0:
-        late = -minutes
-        return _("late %(duration)s") % {"duration": _duration(late)}
-    return _("due in %(duration)s") % {"duration": _duration(minutes)}
+    seconds = delta.total_seconds()
+    if seconds < 0:
+        return _("late %(duration)s") % {"duration": _duration(int(-seconds // 60))}
+    return _("due in %(duration)s") % {"duration": _duration(int(seconds // 60))}
 
 
 def _duration(minutes: int) -> str:

@@ -19,13 +19,14 @@
   function tickSla() {
     const now = Date.now();
     document.querySelectorAll(".sla[data-due]").forEach(function (badge) {
-      const minutes = Math.floor((Date.parse(badge.dataset.due) - now) / 60000);
+      const left = Date.parse(badge.dataset.due) - now;
       badge.classList.remove("sla-running", "sla-due-soon", "sla-breached");
-      if (minutes < 0) {
+      if (left < 0) {
         badge.classList.add("sla-breached");
-        badge.textContent = (fr ? "en retard de " : "late ") + duration(-minutes);
+        badge.textContent = (fr ? "en retard de " : "late ") + duration(Math.floor(-left / 60000));
       } else {
-        badge.classList.add(minutes <= 15 ? "sla-due-soon" : "sla-running");
+        const minutes = Math.floor(left / 60000);
+        badge.classList.add(minutes < 15 ? "sla-due-soon" : "sla-running");
         badge.textContent = (fr ? "dans " : "due in ") + duration(minutes);
       }
     });
@@ -159,8 +160,25 @@
   });
   document.body.addEventListener("vigie:bulk-done", reload);
 
+  // Counters beside the views: refreshed at most every 2 s while events flow.
+  let countsTimer = null;
+  function refreshCounts() {
+    if (countsTimer) return;
+    countsTimer = setTimeout(function () {
+      countsTimer = null;
+      fetch(inbox.dataset.countsUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (counts) {
+        Object.keys(counts).forEach(function (key) {
+          const badge = document.querySelector('[data-count="' + key + '"]');
+          if (badge) badge.textContent = counts[key];
+        });
+      });
+    }, 2000);
+  }
+  document.addEventListener("vigie:caught-up", refreshCounts);
+
   document.addEventListener("vigie:live", function (event) {
     const data = event.detail;
+    if (data.type !== "presence" && data.type !== "hello" && data.type !== "pong") refreshCounts();
     let ids = data.conversation_ids || (data.conversation_id ? [data.conversation_id] : []);
     if (ids.length) refreshConversations(ids.slice(0, 200));
   });
