@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,20 +39,16 @@ CONVERSATIONS = 320
 SEED = 2011  # the year the Air France and Chrysler stories happened
 
 
+# Where `make run` starts the sandbox when PLATFORM_SANDBOX_URL is not given.
+DEFAULT_SANDBOX_URL = "http://127.0.0.1:8100"
+
+
 def _channels(people: DemoPeople) -> list[Channel]:
-    try:
-        from .demo_traffic import demo_channels_connect
-    except ImportError:  # the sandbox-backed channels are optional for the seed itself
-        demo_channels_connect = None
-    if demo_channels_connect is not None:
-        demo_channels_connect(people.organization, people.users["admin"])
-    channels = list(Channel.objects.for_organization(people.organization).exclude(platform="web").order_by("pk"))
-    if not channels:
-        channels = [
-            Channel.objects.create(organization=people.organization, platform="x", external_account_id="demo-x",
-                                   handle="@AirDemo", display_name="AirDemo"),
-        ]
-    return channels
+    from .demo_traffic import demo_channels_connect
+
+    demo_channels_connect(people.organization, people.users["admin"],
+                          base_url=settings.PLATFORM_SANDBOX_URL or DEFAULT_SANDBOX_URL)
+    return list(Channel.objects.for_organization(people.organization).exclude(platform="web").order_by("pk"))
 
 
 def _routing(people: DemoPeople) -> None:
