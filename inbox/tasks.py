@@ -10,7 +10,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .connectors.base import ConnectorError, CredentialsRevoked, PlatformUnavailable, RateLimited, SendRefused
+from .connectors.base import (
+    ConnectorError,
+    CredentialsRevoked,
+    PlatformUnavailable,
+    RateLimited,
+    SendOutcomeUnknown,
+    SendRefused,
+)
 from .credentials import CredentialsUnreadable
 from .models import Channel, ChannelStatus, DeliveryState, Message, Platform
 from .services import channels as channel_services
@@ -194,6 +201,19 @@ def send_message(self, message_id: int) -> str:
     except CredentialsRevoked as error:
         channel_services.channel_needs_reconnect(channel=channel, message=str(error))
         message_mark_failed(message=message, error=str(error), code="credentials")
+        return "failed"
+    except SendOutcomeUnknown as error:
+        if channel.platform in IDEMPOTENT_SEND_PLATFORMS and message.attempts < 5:
+            # The platform recognises our idempotency key: asking again cannot post twice.
+            Message.objects.unscoped().filter(pk=message.pk).update(state=DeliveryState.QUEUED, send_started_at=None)
+            return _retry_later(self, countdown=int(channel_services.backoff_delay(message.attempts, base_seconds=10)
+                                                    .total_seconds()))
+        # Never re-post blindly to an angry customer: a person checks the platform, then retries.
+        message_mark_failed(
+            message=message, code="maybe_sent",
+            error=f"{error} Check {channel.handle}'s replies on {channel.get_platform_display()} first, and retry "
+                  "only if it is not there.",
+        )
         return "failed"
     except SendRefused as error:
         # The platform's own reason (24-hour window, duplicate content...) is what the person reads.

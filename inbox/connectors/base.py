@@ -112,6 +112,11 @@ class PlatformUnavailable(ConnectorError):
     """A transient failure (5xx, timeout, connection refused): try again later with backoff."""
 
 
+class SendOutcomeUnknown(PlatformUnavailable):
+    """A send reached the platform but no answer came back (read timeout, 5xx mid-post): the
+    message may have been published. Sending it again could post it twice."""
+
+
 class SendRefused(ConnectorError):
     """The platform refused this message for good (24-hour window, duplicate content, 403...)."""
 

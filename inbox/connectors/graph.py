@@ -23,6 +23,7 @@ from inbox.connectors.base import (
     PlatformItem,
     PlatformUnavailable,
     RateLimited,
+    SendOutcomeUnknown,
     SendRefused,
     SentMessage,
 )
@@ -145,11 +146,19 @@ class GraphConnector:
                 raise SendRefused(f"{label} refused the message: {message}", code=str(code or "")) from error
             raise ConnectorError(f"{label} rejected the request while {action}: {message}") from error
         except _HttpFailure as error:
+            if sending and error.status >= 500:
+                raise SendOutcomeUnknown(f"{label} failed (HTTP {error.status}) while {action}: the message may "
+                                         "or may not be published.") from error
             if error.status >= 500 or error.status == 429:
                 raise PlatformUnavailable(f"{label} is having trouble (HTTP {error.status}) while {action}: "
                                           "will retry.") from error
             raise ConnectorError(f"{label} answered HTTP {error.status} while {action}.") from error
+        except requests.ConnectTimeout as error:
+            raise PlatformUnavailable(f"Could not reach {label} while {action}: will retry.") from error
         except requests.Timeout as error:
+            if sending:
+                raise SendOutcomeUnknown(f"{label} did not answer in time while {action}: the message may or "
+                                         "may not be published.") from error
             raise PlatformUnavailable(f"{label} did not answer in time while {action}: will retry.") from error
         except requests.RequestException as error:
             raise PlatformUnavailable(f"Could not reach {label} while {action}: will retry.") from error

@@ -21,6 +21,7 @@ from inbox.connectors.base import (
     PlatformUnavailable,
     RateLimited,
     RateLimitState,
+    SendOutcomeUnknown,
     SendRefused,
     SentMessage,
 )
@@ -203,9 +204,17 @@ class XConnector:
                 raise SendRefused(f"X refused the message: {detail}", code="bad_request") from error
             raise ConnectorError(f"X rejected the request while {action}: {detail}") from error
         except tweepy.TwitterServerError as error:
+            if sending:
+                raise SendOutcomeUnknown(f"X failed ({error.response.status_code}) while {action}: the post may "
+                                         "or may not be published.") from error
             raise PlatformUnavailable(f"X is having trouble ({error.response.status_code}) while {action}: "
                                       "will retry.") from error
+        except requests.ConnectTimeout as error:
+            raise PlatformUnavailable(f"Could not reach X while {action}: will retry.") from error
         except requests.Timeout as error:
+            if sending:
+                raise SendOutcomeUnknown(f"X did not answer in time while {action}: the post may or may not "
+                                         "be published.") from error
             raise PlatformUnavailable(f"X did not answer in time while {action}: will retry.") from error
         except requests.RequestException as error:
             raise PlatformUnavailable(f"Could not reach X while {action}: will retry.") from error

@@ -401,3 +401,22 @@ def test_poll_due_channels_enqueues_each_claimed_channel_once(org, monkeypatch):
     assert tasks.poll_due_channels() == 1
     assert tasks.poll_due_channels() == 0
     assert enqueued == [healthy.pk]
+
+
+def test_a_send_that_times_out_is_not_posted_again_but_shown_to_a_person(org, sandbox):  # noqa: F811
+    channel = sandbox_channel(org, sandbox, timeout=0.5)
+    sandbox.inject_x_mention("@vigie_brand ma valise ?", author="paul")
+    poll_channel(channel.pk)
+    message = _outbound(channel, sandbox)
+    # X takes the post but answers after the connector has given up waiting.
+    sandbox.fail("x", "slow", times=1, path="/2/tweets", delay_ms=1500)
+
+    assert send_message.apply(args=[message.pk]).get() == "failed"
+    message.refresh_from_db()
+    assert message.state == DeliveryState.FAILED and message.error_code == "maybe_sent"
+    assert "may or may not be published" in message.error and "retry only if it is not there" in message.error
+    time.sleep(1.2)  # the sandbox finishes the slow answer: the post exists once
+    assert [post["text"] for post in sandbox.posted("x")] == [message.text]
+    # The failed send waits for a person: the sweep does not send it again.
+    assert send_message.apply(args=[message.pk]).get() == "nothing to send"
+    assert len(sandbox.posted("x")) == 1
