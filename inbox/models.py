@@ -210,6 +210,10 @@ class Conversation(OrganizationOwnedModel):
                 fields=["organization", "team", "-last_message_at", "-id"], name="conv_active_team",
                 condition=Q(status__in=["new", "open"]),
             ),
+            models.Index(
+                fields=["organization", "-priority", "-last_message_at", "-id"], name="conv_active_priority",
+                condition=Q(status__in=["new", "open"]),
+            ),
             models.Index(fields=["organization", "status", "-last_message_at", "-id"], name="conv_status_recent"),
             models.Index(fields=["organization", "contact"], name="conv_contact"),
             # SLA sweep and "due soon / breached" filters.
