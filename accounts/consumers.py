@@ -37,7 +37,9 @@ class OrganizationConsumer(AsyncJsonWebsocketConsumer):
             return
         self.organization_id = membership.organization_id
         self.user_id = user.pk
-        self.groups_joined = [organization_group(self.organization_id, topic) for topic in self.topics]
+        # The organization's topics, and this person's own (notes that mention them).
+        topics = (*self.topics, f"user.{user.pk}")
+        self.groups_joined = [organization_group(self.organization_id, topic) for topic in topics]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()

@@ -38,9 +38,9 @@ class OrganizationScopedQuerySet(models.QuerySet):
         return clone
 
     def _require_scope(self) -> None:
-        # A related manager (parent.children) is already narrowed to one parent row, which is
-        # itself tenant-owned.
-        if self._vigie_scoped or self._hints.get("instance") is not None:
+        # A related manager of a tenant-owned parent (conversation.messages) is already narrowed to
+        # that parent's organization; one of a user (user.assigned_conversations) is not.
+        if self._vigie_scoped or isinstance(self._hints.get("instance"), OrganizationOwnedModel):
             return
         raise UnscopedQueryError(
             f"Query on {self.model.__name__} without an organization: use "
@@ -48,7 +48,7 @@ class OrganizationScopedQuerySet(models.QuerySet):
         )
 
     def __repr__(self):
-        if not (self._vigie_scoped or self._hints.get("instance") is not None):
+        if not (self._vigie_scoped or isinstance(self._hints.get("instance"), OrganizationOwnedModel)):
             return f"<unscoped {self.model.__name__} query: call .for_organization(org)>"
         return super().__repr__()
 

@@ -157,6 +157,9 @@ class Tag(OrganizationOwnedModel):
 class Conversation(OrganizationOwnedModel):
     """A public thread or a private-message thread with one person, on one channel."""
 
+    # Every index of this table starts with the organization: no separate one (ingestion pays for each).
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+",
+                                     db_index=False)
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="conversations")
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="conversations")
     # The platform's thread id (X conversation_id, Facebook post, "dm:<author>"...).
@@ -264,7 +267,11 @@ class DeliveryState(models.TextChoices):
 
 
 class Message(OrganizationOwnedModel):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    # Covered by the unique (organization, platform, external_id) and message_thread indexes: the
+    # single-column ones would only slow ingestion down.
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+",
+                                     db_index=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False)
     # Inbound: the channel it came in on. Outbound: the channel it is sent from.
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=3, choices=Direction.choices)
@@ -354,7 +361,8 @@ class ActivityVerb(models.TextChoices):
 class Activity(OrganizationOwnedModel):
     """What happened to a conversation, who did it and when: the history a backup reads."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="activities")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="activities",
+                                     db_index=False)  # covered by activity_thread
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     verb = models.CharField(max_length=20, choices=ActivityVerb.choices)
     data = models.JSONField(default=dict, blank=True)

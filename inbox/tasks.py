@@ -168,6 +168,11 @@ def send_message(self, message_id: int) -> str:
             if channel.platform not in IDEMPOTENT_SEND_PLATFORMS:
                 message_mark_failed(message=message, error=_maybe_posted_error(message), code="maybe_sent")
                 return "failed"
+        if channel.status == ChannelStatus.DISABLED:
+            # A paused channel is the admin's "stop this account now": nothing leaves it.
+            message_mark_failed(message=message, code="channel_paused",
+                                error=f"{channel.handle} is paused; resume it, then retry this reply.")
+            return "failed"
         if channel.status == ChannelStatus.NEEDS_RECONNECT:
             message_mark_failed(message=message, code="needs_reconnect",
                                 error=f"{channel.handle} needs to be reconnected; retry once it is.")
@@ -196,7 +201,7 @@ def send_message(self, message_id: int) -> str:
     except RateLimited as error:
         # A 429 means the platform did not take the post: sending again later cannot double it.
         channel_services.channel_rate_limited(channel=channel, reset_at=error.reset_at, message=str(error))
-        Message.objects.unscoped().filter(pk=message.pk).update(state=DeliveryState.QUEUED, send_started_at=None)
+        Message.objects.unscoped().filter(pk=message.pk).update(state=DeliveryState.QUEUED)
         return _retry_later(self, countdown=int((error.reset_at - timezone.now()).total_seconds()))
     except CredentialsRevoked as error:
         channel_services.channel_needs_reconnect(channel=channel, message=str(error))
@@ -205,7 +210,7 @@ def send_message(self, message_id: int) -> str:
     except SendOutcomeUnknown as error:
         if channel.platform in IDEMPOTENT_SEND_PLATFORMS and message.attempts < 5:
             # The platform recognises our idempotency key: asking again cannot post twice.
-            Message.objects.unscoped().filter(pk=message.pk).update(state=DeliveryState.QUEUED, send_started_at=None)
+            Message.objects.unscoped().filter(pk=message.pk).update(state=DeliveryState.QUEUED)
             return _retry_later(self, countdown=int(channel_services.backoff_delay(message.attempts, base_seconds=10)
                                                     .total_seconds()))
         # Never re-post blindly to an angry customer: a person checks the platform, then retries.
@@ -223,7 +228,7 @@ def send_message(self, message_id: int) -> str:
         if message.attempts >= 5:
             message_mark_failed(message=message, error=f"{error} (tried {message.attempts} times)", code="unavailable")
             return "failed"
-        Message.objects.unscoped().filter(pk=message.pk).update(state=DeliveryState.QUEUED, send_started_at=None)
+        Message.objects.unscoped().filter(pk=message.pk).update(state=DeliveryState.QUEUED)
         return _retry_later(
             self, countdown=int(channel_services.backoff_delay(message.attempts, base_seconds=10).total_seconds()))
     message_mark_sent(message=message, external_id=sent.external_id, url=sent.url, raw=sent.raw)
@@ -246,7 +251,15 @@ def sweep_stuck_sends() -> int:
     stale = timezone.now() - timedelta(minutes=2)
     ids = list(
         Message.objects.unscoped()
-        .filter(Q(state=DeliveryState.QUEUED, created_at__lt=stale) | Q(state=DeliveryState.SENDING, send_started_at__lt=stale))
+        .filter(
+            # Never attempted: its task was lost.
+            Q(state=DeliveryState.QUEUED, attempts=0, created_at__lt=stale)
+            # Waiting for a retry: only once the longest backoff has passed, so the sweep does not
+            # burn the attempts of a reply whose platform is down.
+            | Q(state=DeliveryState.QUEUED, attempts__gt=0,
+                send_started_at__lt=timezone.now() - channel_services.MAX_BACKOFF)
+            | Q(state=DeliveryState.SENDING, send_started_at__lt=stale)
+        )
         .values_list("pk", flat=True)[:500]
     )
     for message_id in ids:

@@ -160,21 +160,26 @@ class InboxBulkView(OrganizationPageMixin, View):
         data = request.POST
         action = data.get("action", "")
         if data.get("scope") == "filter":
-            filters = selectors.ConversationFilters.from_params(QueryDict(data.get("filter_query", "")))
+            try:
+                filters = selectors.ConversationFilters.from_params(QueryDict(data.get("filter_query", "")))
+            except ValidationError as error:
+                return HttpResponse(" ".join(error.messages), status=400)
             conversations = selectors.conversation_list(organization=self.organization, filters=filters,
                                                         user=request.user).order_by()
         else:
             ids = [int(i) for i in data.getlist("ids") if i.isdigit()]
             conversations = Conversation.objects.for_organization(self.organization).filter(pk__in=ids)
-        assignee = None
-        if action == "assign":
-            value = data.get("assignee")
-            assignee = request.user if value == "me" else _member(self.organization, value)
         try:
+            assignee = None
+            if action == "assign":
+                value = data.get("assignee")
+                assignee = request.user if value == "me" else _member(self.organization, value)
+            team = access_by_id(Team.objects, organization=self.organization, pk=data["team"]) if data.get("team") else None
             changed = services.conversations_bulk_update(
                 conversations=conversations, action=action, actor=request.user, assignee=assignee,
                 status=data.get("status") or None, priority=_priority(data.get("priority")),
-                snoozed_until=_when(data.get("snoozed_until")), tags=[t for t in data.get("tags", "").split(",") if t.strip()],
+                snoozed_until=_when(data.get("snoozed_until")), team=team,
+                tags=[t for t in data.get("tags", "").split(",") if t.strip()],
             )
         except ValidationError as error:
             return HttpResponse(" ".join(error.messages), status=400)
@@ -194,7 +199,10 @@ def _member(organization, user_id):
 def _priority(value):
     if not value:
         return None
-    return Priority.from_name(value).value
+    try:
+        return Priority.from_name(value).value
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
 
 
 def _when(value):

@@ -132,6 +132,6 @@ def x_webhook(request: HttpRequest, channel_id: int) -> HttpResponse:
     payload = _json_body(request)
     if payload is None:
         return _refuse(channel, channel_id, "body is not a JSON object")
-    if str(payload.get("for_user_id", channel.external_account_id)) != channel.external_account_id:
+    if str(payload.get("for_user_id", "")) != channel.external_account_id:
         return JsonResponse({"received": 0})  # another account's events on the same app
     return JsonResponse({"received": _enqueue(channel, parse_x_payload(payload))})

@@ -8,7 +8,7 @@ point at it. A new route with an object in its URL and no entry here fails the w
 from collections.abc import Callable
 from typing import Any
 
-from accounts.models import Organization
+from accounts.models import Membership, Organization
 from tests.factories import TeamFactory, member
 
 
@@ -18,7 +18,7 @@ def _team(organization: Organization) -> dict[str, Any]:
 
 def _membership(organization: Organization) -> dict[str, Any]:
     user = member(organization, email="victim-member@example.com")
-    return {"pk": user.memberships.get().pk}
+    return {"pk": Membership.objects.for_organization(organization).get(user=user).pk}
 
 
 OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {

@@ -109,6 +109,8 @@ def channel_set_paused(*, channel: Channel, paused: bool) -> Channel:
 def channel_poll_succeeded(*, channel: Channel, cursor: dict[str, Any], more_waiting: bool,
                            now: datetime | None = None) -> None:
     now = now or timezone.now()
+    # The status as it is now: an admin may have paused the channel while this poll ran.
+    channel.status = Channel.objects.unscoped().filter(pk=channel.pk).values_list("status", flat=True).first()
     was_unhealthy = channel.status != ChannelStatus.HEALTHY
     channel.poll_cursor = cursor
     channel.last_polled_at = now

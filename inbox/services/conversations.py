@@ -155,7 +155,8 @@ def _tag(conversation: Conversation, *, add: Iterable[str] = (), remove: Iterabl
     remove = [name for name in remove if name]
     if remove:
         removed = list(conversation.tags.filter(name__in=remove))
-        ConversationTag.objects.filter(conversation=conversation, tag__in=removed).delete()
+        ConversationTag.objects.for_organization(conversation.organization_id).filter(
+            conversation=conversation, tag__in=removed).delete()
         if removed:
             activities.append(_activity(conversation, actor=actor, verb=ActivityVerb.UNTAGGED, tags=[t.name for t in removed]))
     if activities:
@@ -164,6 +165,12 @@ def _tag(conversation: Conversation, *, add: Iterable[str] = (), remove: Iterabl
 
 
 # --- public actions ------------------------------------------------------------------------------
+
+
+def _locked(conversation: Conversation) -> Conversation:
+    """The row as it is now, locked until commit: ingestion and the sweeps write the same columns."""
+    return Conversation.objects.for_organization(conversation.organization_id).select_for_update().select_related(
+        "organization").get(pk=conversation.pk)
 
 
 def _single(conversation: Conversation, reason: str, activities: list[Activity | None]) -> Conversation:
@@ -176,17 +183,20 @@ def _single(conversation: Conversation, reason: str, activities: list[Activity |
 
 @transaction.atomic
 def conversation_assign(*, conversation: Conversation, assignee: User | None, actor: User | None) -> Conversation:
+    conversation = _locked(conversation)
     return _single(conversation, "assigned", [_assign(conversation, assignee=assignee, actor=actor)])
 
 
 @transaction.atomic
 def conversation_set_team(*, conversation: Conversation, team: Team | None, actor: User | None) -> Conversation:
+    conversation = _locked(conversation)
     return _single(conversation, "team", [_set_team(conversation, team=team, actor=actor)])
 
 
 @transaction.atomic
 def conversation_set_status(*, conversation: Conversation, status: str, actor: User | None,
                             snoozed_until: datetime | None = None) -> Conversation:
+    conversation = _locked(conversation)
     return _single(conversation, "status", [_set_status(conversation, status=status, actor=actor, snoozed_until=snoozed_until)])
 
 
@@ -196,12 +206,14 @@ def conversation_snooze(*, conversation: Conversation, until: datetime, actor: U
 
 @transaction.atomic
 def conversation_set_priority(*, conversation: Conversation, priority: int, actor: User | None) -> Conversation:
+    conversation = _locked(conversation)
     return _single(conversation, "priority", [_set_priority(conversation, priority=priority, actor=actor)])
 
 
 @transaction.atomic
 def conversation_tag(*, conversation: Conversation, add: Iterable[str] = (), remove: Iterable[str] = (),
                      actor: User | None) -> Conversation:
+    conversation = _locked(conversation)
     return _single(conversation, "tags", _tag(conversation, add=add, remove=remove, actor=actor))
 
 
@@ -252,7 +264,8 @@ def conversations_bulk_update(*, conversations, action: str, actor: User | None,
     """Apply one action to many conversations (one transaction, one live event). Returns how many changed."""
     if action not in BULK_ACTIONS:
         raise ValidationError(f"Unknown bulk action {action!r}: choose one of {', '.join(BULK_ACTIONS)}.")
-    conversations = list(conversations.select_for_update(of=("self",))[: BULK_LIMIT + 1])
+    # Locked in id order, like ingestion, so the two never wait on each other in a circle.
+    conversations = list(conversations.select_for_update(of=("self",)).order_by("pk")[: BULK_LIMIT + 1])
     if len(conversations) > BULK_LIMIT:
         raise ValidationError(f"Bulk actions are limited to {BULK_LIMIT} conversations at once: narrow the filter.")
     tags = list(tags)

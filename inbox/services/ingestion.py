@@ -16,6 +16,7 @@ from datetime import datetime
 from enum import Enum
 from functools import cache
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -87,6 +88,12 @@ def _payload_of(item: Any) -> dict[str, Any]:
         except Exception:  # noqa: BLE001 - a broken item must still be kept, in whatever shape
             return {"external_id": item.external_id, "text": str(item.text), "raw": item.raw}
     return item if isinstance(item, dict) else {"repr": repr(item)[:2000]}
+
+
+def _safe_url(url: str) -> str:
+    """Only web links are kept: a feed or a platform could hand over a javascript: one."""
+    url = (url or "")[:500]
+    return url if urlsplit(url).scheme in ("http", "https") else ""
 
 
 def _thread_key(item: PlatformItem) -> str:
@@ -235,7 +242,7 @@ def _upsert_contacts(channel: Channel, items: Sequence[PlatformItem], now: datet
         author = item.author
         rows.append((
             channel.organization_id, channel.platform, author_id, author.handle[:200], author.name[:200],
-            author.avatar_url[:500], author.profile_url[:500], max(0, author.followers or 0), bool(author.verified),
+            _safe_url(author.avatar_url), _safe_url(author.profile_url), max(0, author.followers or 0), bool(author.verified),
             now, now,
         ))
     ids = dict(_unnest_insert(Contact, _CONTACT_COLUMNS, rows, suffix=_CONTACT_UPSERT, returning="external_id, id"))
@@ -363,13 +370,16 @@ def _thread(channel, fresh, classifications, contacts, now, result: IngestResult
     keys = {_thread_key(item) for item in fresh}
     existing_by_key = {
         conversation.thread_key: conversation
+        # Locked (in id order, like every other writer) so that a reply marked sent, a priority
+        # change or the breach sweep landing meanwhile is not overwritten by this batch's update.
         for conversation in Conversation.objects.for_organization(organization_id).filter(
-            channel=channel, thread_key__in=keys)
+            channel=channel, thread_key__in=keys).select_for_update().order_by("pk")
     }
     parent_conversation_ids = set(conversation_of_message.values()) - {c.pk for c in existing_by_key.values()}
     existing_by_id = {c.pk: c for c in existing_by_key.values()}
     if parent_conversation_ids:
-        for conversation in Conversation.objects.for_organization(organization_id).filter(pk__in=parent_conversation_ids):
+        for conversation in (Conversation.objects.for_organization(organization_id)
+                             .filter(pk__in=parent_conversation_ids).select_for_update().order_by("pk")):
             existing_by_id[conversation.pk] = conversation
 
     policy = clocks.policy_for(channel.organization)
@@ -435,7 +445,7 @@ def _thread(channel, fresh, classifications, contacts, now, result: IngestResult
     inbound, platform, channel_id = Direction.INBOUND.value, channel.platform, channel.pk
     _copy_insert(Message, _MESSAGE_COLUMNS, (
         (organization_id, conversation.pk, channel_id, inbound, item.kind, platform, item.external_id,
-         item.parent_external_id or "", item.is_private, item.text, item.url[:500],
+         item.parent_external_id or "", item.is_private, item.text, _safe_url(item.url),
          contacts[item.author.external_id].pk, item.created_at, classification.language, classification.sentiment,
          item.raw)
         for item, classification, conversation in placement
@@ -505,10 +515,12 @@ def _update_existing(existing_by_id, touched, policy, now) -> tuple[list[int], l
         elif status in (ConversationStatus.PENDING, ConversationStatus.SNOOZED):
             status = ConversationStatus.OPEN
             conversation.snoozed_until = None
-            clocks.resume(conversation, policy=policy, at=first_at)
+            # A late poll may bring messages older than the pause: never count that time twice.
+            clocks.resume(conversation, policy=policy, at=max(first_at, conversation.sla_paused_at or first_at))
         clock = clocks.clock_of(conversation)
-        if clock is not None and clock.is_stopped and conversation.first_response_at is not None:
-            # The customer wrote again after our answer: they are waiting for us once more.
+        if clock is None or clock.is_stopped:
+            # The customer wrote again after our answer (or after a close without one): they are
+            # waiting for us once more.
             clocks.start(conversation, policy=policy, at=first_at)
         last_message_at = max(conversation.last_message_at, latest_at)
         newer = latest_at >= conversation.last_message_at

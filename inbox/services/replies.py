@@ -6,6 +6,8 @@ API and the pages enforce them alike.
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +27,8 @@ from ..models import (
     MessageKind,
 )
 from . import clocks
+
+logger = logging.getLogger(__name__)
 
 
 class ReplyNeedsConfirmation(ValidationError):
@@ -52,6 +56,8 @@ def _check_channel(conversation: Conversation, channel: Channel, *, confirm_othe
             f"This conversation is on {conversation.channel.get_platform_display()}: "
             f"it cannot be answered from a {channel.get_platform_display()} account."
         )
+    if channel.status == ChannelStatus.DISABLED:
+        raise ValidationError(f"{channel.handle} is paused by an admin: nothing is sent from it until it is resumed.")
     if channel.platform == "web":
         raise ValidationError("Web monitoring is read-only: answer the author on their own site or by e-mail.")
     if channel.pk != conversation.channel_id and not confirm_other_channel:
@@ -154,7 +160,15 @@ def _reply_target(conversation: Conversation) -> str:
 def _enqueue_send(message: Message) -> None:
     from ..tasks import send_message
 
-    send_message.delay_on_commit(message.pk)
+    def enqueue():
+        try:
+            send_message.delay(message.pk)
+        except Exception:  # noqa: BLE001 - the row is QUEUED: sweep_stuck_sends sends it once the broker is back
+            logger.exception("reply %s is queued but its task could not be enqueued", message.pk)
+
+    # After commit, and never failing the request: the person must not believe it was lost and
+    # send it again.
+    transaction.on_commit(enqueue)
 
 
 @transaction.atomic
@@ -175,6 +189,12 @@ def reply_retry(*, message: Message, actor: User) -> Message:
 
 @transaction.atomic
 def message_mark_sent(*, message: Message, external_id: str, url: str = "", raw: dict | None = None) -> Message:
+    locked = Message.objects.for_organization(message.organization_id).select_for_update().get(pk=message.pk)
+    if locked.state not in (DeliveryState.QUEUED, DeliveryState.SENDING) or locked.attempts != message.attempts:
+        # Another delivery already settled this reply (failed as "maybe sent", retried): the
+        # platform's answer is logged, the state a person acted on is kept.
+        logger.error("reply %s was posted as %s but is now %s", message.pk, external_id, locked.state)
+        return locked
     now = timezone.now()
     message.state = DeliveryState.SENT
     message.external_id = external_id

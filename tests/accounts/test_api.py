@@ -3,7 +3,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.models import Team
+from accounts.models import Membership, Team
 from accounts.roles import Role
 from tests.factories import TeamFactory, member
 
@@ -46,7 +46,7 @@ def test_roles_without_team_management_read_but_cannot_write(api_for, organizati
 
 @pytest.mark.django_db
 def test_another_organization_gets_404_on_list_detail_and_writes(api_for, organization, outsider):
-    outsider.memberships.update(role=Role.ADMIN)  # the strongest role there, so only tenancy can stop it
+    Membership.objects.unscoped().filter(user=outsider).update(role=Role.ADMIN)  # the strongest role there, so only tenancy can stop it
     team = TeamFactory(organization=organization, name="Secret")
     api = api_for(outsider)
     assert api.get(url("team-list", organization)).status_code == 404

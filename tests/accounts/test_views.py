@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import Team
+from accounts.models import Membership, Team
 from accounts.roles import Role
 from tests.factories import PASSWORD, OrganizationFactory, TeamFactory, member
 
@@ -78,7 +78,7 @@ def test_agents_cannot_create_teams(client_for, agent, organization):
 
 @pytest.mark.django_db
 def test_another_organizations_team_pages_answer_404(client_for, outsider, organization):
-    outsider.memberships.update(role=Role.ADMIN)  # the strongest role there, so only tenancy can stop it
+    Membership.objects.unscoped().filter(user=outsider).update(role=Role.ADMIN)  # the strongest role there, so only tenancy can stop it
     team = TeamFactory(organization=organization, name="Secret team")
     client = client_for(outsider)
     for url in (

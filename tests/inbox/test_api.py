@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Membership
 from accounts.roles import Role
 from inbox.models import Activity, Conversation, DeliveryState, Message, Priority
 from tests.factories import (
@@ -273,7 +274,7 @@ def test_read_only_roles_read_but_get_403_on_every_write(api_for, organization, 
 
 
 def test_another_organization_gets_404_on_list_detail_and_writes(api_for, organization, conversation, outsider):
-    outsider.memberships.update(role=Role.ADMIN)
+    Membership.objects.unscoped().filter(user=outsider).update(role=Role.ADMIN)
     api = api_for(outsider)
     assert api.get(url("conversation-list", organization)).status_code == 404
     assert api.get(url("conversation-detail", organization, pk=conversation.pk)).status_code == 404

@@ -307,7 +307,7 @@ def live_events(monkeypatch):
 @pytest.fixture
 def no_enqueue(monkeypatch):
     queued = []
-    monkeypatch.setattr(send_message, "delay_on_commit", lambda *args: queued.append(args))
+    monkeypatch.setattr(send_message, "delay", lambda *args: queued.append(args))
     return queued
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Membership
 from accounts.roles import Role
 from inbox.models import Conversation, Message
 from tests.factories import ChannelFactory, ConversationFactory, MessageFactory, member
@@ -109,7 +110,7 @@ def test_bulk_close_by_filter(client_for, agent, organization, conversation):
 
 
 def test_another_organizations_pages_answer_404(client_for, outsider, organization, conversation):
-    outsider.memberships.update(role=Role.ADMIN)
+    Membership.objects.unscoped().filter(user=outsider).update(role=Role.ADMIN)
     client = client_for(outsider)
     assert client.get(page("inbox", organization)).status_code == 404
     assert client.get(page("conversation", organization, pk=conversation.pk)).status_code == 404
