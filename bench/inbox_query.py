@@ -223,7 +223,7 @@ INSERT INTO inbox_conversation (
     organization_id, channel_id, contact_id, thread_key, is_private, status, snoozed_until, assignee_id, team_id,
     priority, language, sentiment, preview, context_text, message_count, reach, created_at, last_message_at,
     last_inbound_at, first_response_at, closed_at, sla_target_seconds, sla_started_at, sla_elapsed_seconds,
-    sla_running_since, sla_paused_at, sla_stopped_at, sla_due_at, sla_breached_at, updated_at)
+    sla_running_since, sla_paused_at, sla_stopped_at, sla_due_at, sla_breached_at, updated_at, search_text)
 SELECT %(org)s, (%(channels)s::bigint[])[1 + g %% 5], ct.id, 'bench:' || g, (g * 29) %% 10 = 0, status,
     CASE WHEN status = 'snoozed' THEN %(now)s + rf * interval '3 days' END,
     CASE WHEN status = 'closed' OR ra < 0.7
@@ -241,7 +241,7 @@ SELECT %(org)s, (%(channels)s::bigint[])[1 + g %% 5], ct.id, 'bench:' || g, (g *
     CASE WHEN status NOT IN ('pending', 'snoozed') THEN due END,
     CASE WHEN answered AND first_response > due THEN due
          WHEN status IN ('new', 'open') AND NOT answered AND due < %(now)s THEN due END,
-    last_at
+    last_at, text
 FROM answered
 JOIN inbox_contact ct ON ct.organization_id = %(org)s AND ct.platform = (%(platforms)s::text[])[1 + g %% 5]
                      AND ct.external_id = 'bc' || contact_k
@@ -273,6 +273,14 @@ SELECT c.organization_id, c.id, c.channel_id, 'in', CASE WHEN c.is_private THEN 
 FROM {CONVERSATION_ROWS}
 JOIN bench_text t ON t.n = %(main_texts)s + (c.g + %(text_offset)s) %% {REPLY_TEXTS}
 WHERE (c.g * 13) %% 10 < 3
+"""
+
+# What ingestion does for a follow-up: its text joins the conversation's searchable text.
+FOLLOW_UP_SEARCH_SQL = """
+UPDATE inbox_conversation AS c SET search_text = c.search_text || E'\\n' || m.text
+FROM inbox_message AS m
+WHERE c.organization_id = %(org)s AND m.organization_id = %(org)s AND m.conversation_id = c.id
+  AND m.direction = 'in' AND m.parent_external_id <> ''
 """
 
 AGENT_MESSAGES_SQL = f"""
@@ -359,6 +367,7 @@ def build(conversations: int, others: int) -> None:
                 }
                 for label, sql in (("contacts", CONTACTS_SQL), ("conversations", CONVERSATIONS_SQL),
                                    ("opening messages", FIRST_MESSAGES_SQL), ("follow-ups", REPLY_MESSAGES_SQL),
+                                   ("follow-ups made searchable", FOLLOW_UP_SEARCH_SQL),
                                    ("agents' answers", AGENT_MESSAGES_SQL), ("tags", TAGS_SQL)):
                     step = time.perf_counter()
                     cursor.execute(sql, params)

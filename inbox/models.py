@@ -117,6 +117,9 @@ class Contact(OrganizationOwnedModel):
         return self.handle or self.name or self.external_id
 
 
+SEARCH_TEXT_LIMIT = 20_000
+
+
 class ConversationStatus(models.TextChoices):
     NEW = "new", _("New")
     OPEN = "open", _("Open")
@@ -177,6 +180,16 @@ class Conversation(OrganizationOwnedModel):
     sentiment = models.FloatField(default=0.0)  # of the latest inbound message, -1..1
     preview = models.CharField(max_length=280, blank=True)
     context_text = models.TextField(blank=True)  # the brand post commented on, a quoted post
+    # What customers wrote in this conversation (first SEARCH_TEXT_LIMIT characters), appended by
+    # ingestion: search finds conversations in one index instead of joining millions of messages.
+    search_text = models.TextField(blank=True, default="")
+    # French and English stems, accents folded (configurations vigie_fr / vigie_en, created by the
+    # first migration), computed by PostgreSQL on write.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("search_text", config="vigie_fr") + SearchVector("search_text", config="vigie_en"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     message_count = models.PositiveIntegerField(default=0)
     reach = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
@@ -229,6 +242,7 @@ class Conversation(OrganizationOwnedModel):
                 condition=Q(sla_stopped_at__isnull=True, sla_due_at__isnull=False),
             ),
             models.Index(fields=["snoozed_until"], name="conv_snoozed", condition=Q(status="snoozed")),
+            GinIndex(fields=["organization", "search_vector"], name="conversation_search"),
         ]
 
     def __str__(self):
@@ -300,13 +314,7 @@ class Message(OrganizationOwnedModel):
     attempts = models.PositiveSmallIntegerField(default=0)
     send_started_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    # French and English stems, accents folded (text search configurations vigie_fr / vigie_en are
-    # created by the first migration), computed by PostgreSQL on write.
-    search_vector = models.GeneratedField(
-        expression=SearchVector("text", config="vigie_fr") + SearchVector("text", config="vigie_en"),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
+
 
     class Meta(OrganizationOwnedModel.Meta):
         constraints = [
@@ -321,7 +329,6 @@ class Message(OrganizationOwnedModel):
         ]
         indexes = [
             models.Index(fields=["conversation", "created_at"], name="message_thread"),
-            GinIndex(fields=["organization", "search_vector"], name="message_search"),
             models.Index(fields=["state"], name="message_outbox", condition=Q(state__in=["queued", "sending"])),
         ]
 

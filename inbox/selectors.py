@@ -162,8 +162,7 @@ def conversation_list(*, organization: Organization, filters: ConversationFilter
         queryset = queryset.filter(sla_stopped_at__isnull=True, sla_paused_at__isnull=True,
                                    sla_due_at__gte=now, sla_due_at__lt=now + DUE_SOON)
     if filters.q:
-        matching = Message.objects.for_organization(organization).filter(search_vector=search_query(filters.q))
-        queryset = queryset.filter(pk__in=matching.values("conversation_id"))
+        queryset = queryset.filter(search_vector=search_query(filters.q))
     return queryset.order_by(*SORTS[filters.sort])
 
 

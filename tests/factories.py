@@ -107,6 +107,7 @@ class ConversationFactory(factory.django.DjangoModelFactory):
 class MessageFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Message
+        skip_postgeneration_save = True
 
     organization = factory.SelfAttribute("conversation.organization")
     conversation = factory.SubFactory(ConversationFactory)
@@ -118,6 +119,14 @@ class MessageFactory(factory.django.DjangoModelFactory):
     text = "Mon vol est annulé"
     author_contact = factory.SelfAttribute("conversation.contact")
     created_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def searchable(obj, create, extracted, **kwargs):
+        # What ingestion does for every inbound message: the conversation becomes findable by it.
+        if create and obj.direction == "in":
+            conversation = obj.conversation
+            conversation.search_text = f"{conversation.search_text}\n{obj.text}".strip()
+            Conversation.all_organizations.filter(pk=conversation.pk).update(search_text=conversation.search_text)
 
 
 class TagFactory(factory.django.DjangoModelFactory):

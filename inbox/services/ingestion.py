@@ -27,6 +27,7 @@ from ..classification import classify_many
 from ..connectors.base import ItemKind, PlatformItem
 from ..connectors.serialization import item_to_json
 from ..models import (
+    SEARCH_TEXT_LIMIT,
     Activity,
     ActivityVerb,
     Channel,
@@ -425,6 +426,9 @@ def _thread(channel, fresh, classifications, contacts, now, result: IngestResult
             touched_existing.setdefault(conversation.pk, []).append((item, classification))
         else:
             conversation.message_count += 1
+            if len(conversation.search_text) < SEARCH_TEXT_LIMIT:
+                joined = f"{conversation.search_text}\n{item.text}" if conversation.search_text else item.text
+                conversation.search_text = joined[:SEARCH_TEXT_LIMIT]
             if at > conversation.last_message_at:
                 conversation.last_message_at = conversation.last_inbound_at = at
                 conversation.preview = item.text[:PREVIEW_LENGTH]
@@ -476,16 +480,18 @@ UPDATE inbox_conversation AS c SET
     sla_target_seconds = v.sla_target_seconds, sla_started_at = v.sla_started_at,
     sla_elapsed_seconds = v.sla_elapsed_seconds, sla_running_since = v.sla_running_since,
     sla_paused_at = v.sla_paused_at, sla_stopped_at = v.sla_stopped_at, sla_due_at = v.sla_due_at,
-    sla_breached_at = v.sla_breached_at, updated_at = v.updated_at
+    sla_breached_at = v.sla_breached_at, updated_at = v.updated_at,
+    search_text = CASE WHEN length(c.search_text) >= %s THEN c.search_text
+                       ELSE left(c.search_text || E'\n' || v.search_text, %s) END
 FROM unnest(
     %s::bigint[], %s::text[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[],
     %s::int[], %s::text[], %s::float8[], %s::text[], %s::int[],
     %s::int[], %s::timestamptz[], %s::float8[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[],
-    %s::timestamptz[], %s::timestamptz[], %s::timestamptz[]
+    %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], %s::text[]
 ) AS v(id, status, snoozed_until, closed_at, last_message_at, last_inbound_at,
        added, preview, sentiment, language, reach,
        sla_target_seconds, sla_started_at, sla_elapsed_seconds, sla_running_since, sla_paused_at, sla_stopped_at,
-       sla_due_at, sla_breached_at, updated_at)
+       sla_due_at, sla_breached_at, updated_at, search_text)
 WHERE c.id = v.id AND c.organization_id = %s
 """
 
@@ -496,7 +502,7 @@ def _update_existing(existing_by_id, touched, policy, now) -> tuple[list[int], l
         return [], []
     reopened: list[int] = []
     activities: list[tuple] = []  # rows in _ACTIVITY_COLUMNS order
-    columns: list[list[Any]] = [[] for _ in range(20)]
+    columns: list[list[Any]] = [[] for _ in range(21)]
     organization_id = None
     for conversation_id, entries in touched.items():
         conversation = existing_by_id[conversation_id]
@@ -534,11 +540,12 @@ def _update_existing(existing_by_id, touched, policy, now) -> tuple[list[int], l
             conversation.sla_target_seconds, conversation.sla_started_at, conversation.sla_elapsed_seconds,
             conversation.sla_running_since, conversation.sla_paused_at, conversation.sla_stopped_at,
             conversation.sla_due_at, conversation.sla_breached_at, now,
+            "\n".join(e[0].text for e in sorted(entries, key=lambda e: e[0].created_at)),
         ]
         for column, value in zip(columns, values, strict=True):
             column.append(value)
     with connection.cursor() as cursor:
-        cursor.execute(_UPDATE_SQL, [*columns, organization_id])
+        cursor.execute(_UPDATE_SQL, [SEARCH_TEXT_LIMIT, SEARCH_TEXT_LIMIT, *columns, organization_id])
     return reopened, activities
 
 

@@ -256,3 +256,20 @@ def test_activity_history_is_kept_per_conversation(channel, organization):
     conversation = Conversation.objects.for_organization(organization).get()
     activity = Activity.objects.for_organization(organization).get(conversation=conversation)
     assert activity.verb == "created" and activity.data == {"channel": "@AirDemo"}
+
+
+def test_what_customers_write_becomes_searchable_on_the_conversation(channel, organization):
+    from inbox.selectors import ConversationFilters, conversation_list
+
+    ingest(channel, [platform_item("root", "Ma valise est restée à Orly", thread="root")])
+    ingest(channel, [platform_item("r1", "Toujours aucun remboursement", thread="root", parent="root",
+                                   at=T0 + timedelta(minutes=5))])
+    conversation = Conversation.objects.for_organization(organization).get()
+    assert conversation.search_text == "Ma valise est restée à Orly\nToujours aucun remboursement"
+
+    def found(q):
+        return list(conversation_list(organization=organization, filters=ConversationFilters(q=q)))
+
+    assert found("valises orly") == [conversation]
+    assert found("rembourse") == [conversation]
+    assert found("croissant") == []
