@@ -185,12 +185,49 @@ def copy_benchmark(rows: list[tuple], table: str, *, search_vector: bool) -> flo
     return len(rows) / elapsed
 
 
+def ingest_worker(index: int, args, start_barrier, results) -> None:
+    """One ingestion worker (as a Celery worker process would be): its own organization, channel and
+    mentions, pushed batch after batch once every worker is ready."""
+    django_setup()
+    if not args.debug_cursor:
+        quiet_query_log()
+    from django.db import connection
+
+    from inbox.classification import classify_many
+    from inbox.services import mentions_ingest
+
+    run = uuid.uuid4().hex[:10]
+    items, originals = build_items(args.count // args.workers, args.seed + index, run)
+    classify_many([item.text for item in originals[:200]])  # loads the language models: not timed
+    organization, channel = set_up_organization(run)
+    totals = {"created": 0, "duplicates": 0, "dead": 0, "new_conversations": 0, "reopened": 0, "latencies": []}
+    start_barrier.wait()
+    started = time.perf_counter()
+    for offset in range(0, len(items), args.batch):
+        batch_started = time.perf_counter()
+        result = mentions_ingest(channel=channel, items=items[offset:offset + args.batch])
+        totals["latencies"].append(time.perf_counter() - batch_started)
+        totals["created"] += result.created
+        totals["duplicates"] += result.duplicates
+        totals["dead"] += result.dead_letters
+        totals["new_conversations"] += len(result.new_conversation_ids)
+        totals["reopened"] += len(result.reopened_conversation_ids)
+    totals.update(elapsed=time.perf_counter() - started, items=len(items), unique=len(originals),
+                  organization_id=organization.pk, channel_id=channel.pk, slug=organization.slug)
+    connection.close()
+    results.put(totals)
+
+
 def main(argv: list[str] | None = None) -> None:
+    import multiprocessing
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000, help="items pushed, duplicates included")
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="ingestion workers at once, each for its own organization (make run's worker has 2)")
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--keep", action="store_true", help="keep the organization and its rows")
+    parser.add_argument("--keep", action="store_true", help="keep the organizations and their rows")
     parser.add_argument("--debug-cursor", action="store_true",
                         help="keep DEBUG's in-memory SQL log (slower; off by default, as in production)")
     args = parser.parse_args(argv)
@@ -200,67 +237,61 @@ def main(argv: list[str] | None = None) -> None:
         quiet_query_log()
     from django.db import connection
 
-    from inbox.classification import classify_many
     from inbox.models import Activity, Contact, Conversation, Message
-    from inbox.services import mentions_ingest
 
-    run = uuid.uuid4().hex[:10]
-    t0 = time.perf_counter()
-    items, originals = build_items(args.count, args.seed, run)
-    print(f"generated items={len(items)} unique={len(originals)} resent={len(items) - len(originals)} "
-          f"in {time.perf_counter() - t0:.1f}s")
-    classify_many([item.text for item in originals[:200]])  # loads the language models: not timed
+    connection.close()  # no connection crosses into the worker processes
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(args.workers + 1)
+    results = context.Queue()
+    workers = [context.Process(target=ingest_worker, args=(i, args, barrier, results)) for i in range(args.workers)]
+    for worker in workers:
+        worker.start()
+    barrier.wait()
+    started = time.perf_counter()
+    outcomes = [results.get() for _ in workers]
+    elapsed = time.perf_counter() - started
+    for worker in workers:
+        worker.join()
 
-    organization, channel = set_up_organization(run)
-    print(f"organization={organization.slug} id={organization.pk} channel={channel.pk} batch={args.batch}")
-    table_suffix = f"{run}_{organization.pk}"
+    pushed = sum(o["items"] for o in outcomes)
+    mentions_per_s = pushed / elapsed
+    organization_ids = [o["organization_id"] for o in outcomes]
     try:
-        created = duplicates = dead = new_conversations = reopened = batches = 0
-        latencies: list[float] = []
-        started = time.perf_counter()
-        for offset in range(0, len(items), args.batch):
-            batch_started = time.perf_counter()
-            result = mentions_ingest(channel=channel, items=items[offset:offset + args.batch])
-            latencies.append(time.perf_counter() - batch_started)
-            batches += 1
-            created += result.created
-            duplicates += result.duplicates
-            dead += result.dead_letters
-            new_conversations += len(result.new_conversation_ids)
-            reopened += len(result.reopened_conversation_ids)
-        elapsed = time.perf_counter() - started
-        mentions_per_s = len(items) / elapsed
-
-        messages = Message.objects.for_organization(organization).count()
-        conversations = Conversation.objects.for_organization(organization).count()
-        threaded = Message.objects.for_organization(organization).exclude(parent_external_id="").count()
-        contacts = Contact.objects.for_organization(organization).count()
-        activities = Activity.objects.for_organization(organization).count()
-        assert messages == created == len(originals), (messages, created, len(originals))
-        assert duplicates == len(items) - len(originals), duplicates
-        latencies.sort()
-        print(f"batches={batches} elapsed_s={elapsed:.2f} batch_ms_p50={statistics.median(latencies) * 1000:.0f} "
-              f"batch_ms_p95={latencies[int(0.95 * (len(latencies) - 1))] * 1000:.0f} "
-              f"batch_ms_max={latencies[-1] * 1000:.0f}")
-        print(f"messages_created={created} duplicates_detected={duplicates} dead_letters={dead} "
-              f"replies_stored={threaded}")
-        print(f"conversations_created={new_conversations} conversations_in_db={conversations} "
-              f"reopened={reopened} contacts={contacts} activities={activities}")
+        for outcome in outcomes:
+            organization_id = outcome["organization_id"]
+            messages = Message.objects.for_organization(organization_id).count()
+            assert messages == outcome["created"] == outcome["unique"], (messages, outcome["created"], outcome["unique"])
+            assert outcome["duplicates"] == outcome["items"] - outcome["unique"], outcome["duplicates"]
+            latencies = sorted(outcome["latencies"])
+            print(f"worker {outcome['slug']}: items={outcome['items']} elapsed_s={outcome['elapsed']:.2f} "
+                  f"batch_ms_p50={statistics.median(latencies) * 1000:.0f} "
+                  f"batch_ms_p95={latencies[int(0.95 * (len(latencies) - 1))] * 1000:.0f} "
+                  f"messages_created={outcome['created']} duplicates_detected={outcome['duplicates']} "
+                  f"dead_letters={outcome['dead']} conversations_created={outcome['new_conversations']}")
+        threaded = sum(Message.objects.for_organization(i).exclude(parent_external_id="").count() for i in organization_ids)
+        contacts = sum(Contact.objects.for_organization(i).count() for i in organization_ids)
+        activities = sum(Activity.objects.for_organization(i).count() for i in organization_ids)
+        conversations = sum(Conversation.objects.for_organization(i).count() for i in organization_ids)
+        created = sum(o["created"] for o in outcomes)
+        print(f"workers={args.workers} batch={args.batch} elapsed_s={elapsed:.2f} replies_stored={threaded} "
+              f"conversations={conversations} contacts={contacts} activities={activities}")
         print(f"created_per_s={created / elapsed:.0f} (items pushed per second, duplicates included: "
               f"{mentions_per_s:.0f})")
 
-        rows = copy_rows(originals, organization.pk, channel.pk)
+        _, originals = build_items(args.count, args.seed, uuid.uuid4().hex[:10])
+        rows = copy_rows(originals[:created], organization_ids[0], outcomes[0]["channel_id"])
+        table_suffix = f"{uuid.uuid4().hex[:10]}_{organization_ids[0]}"
         copy_per_s = copy_benchmark(rows, f"bench_copy_{table_suffix}", search_vector=False)
         copy_tsv_per_s = copy_benchmark(rows, f"bench_copy_tsv_{table_suffix}", search_vector=True)
         print(f"copy_rows={len(rows)} copy_rows_per_s={copy_per_s:.0f} "
               f"copy_with_generated_search_vector_rows_per_s={copy_tsv_per_s:.0f}")
     finally:
         if args.keep:
-            print(f"kept organization {organization.slug} (id {organization.pk})")
+            print(f"kept organizations {organization_ids}")
         else:
             t0 = time.perf_counter()
-            purge_organizations([organization.pk])
-            print(f"cleaned up organization {organization.pk} in {time.perf_counter() - t0:.1f}s")
+            purge_organizations(organization_ids)
+            print(f"cleaned up organizations {organization_ids} in {time.perf_counter() - t0:.1f}s")
         connection.close()
 
     print(f"mentions_per_s={mentions_per_s:.0f} copy_rows_per_s={copy_per_s:.0f} "
