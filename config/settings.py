@@ -311,6 +311,9 @@ if not CREDENTIALS_KEYS and DEBUG:
 # Where each platform's API lives. Production talks to the platforms; the demo and the tests set
 # PLATFORM_SANDBOX_URL to the platform sandbox (`manage.py platform_sandbox`), which plays them all.
 PLATFORM_SANDBOX_URL = env("PLATFORM_SANDBOX_URL", "")
+# Feeds and Mastodon instances that admins enter may point at private addresses only in
+# development (the sandbox listens on 127.0.0.1); in production the workers fetch public ones only.
+ALLOW_PRIVATE_CHANNEL_ADDRESSES = env_bool("ALLOW_PRIVATE_CHANNEL_ADDRESSES", DEBUG)
 PLATFORM_BASE_URLS = {
     "x": PLATFORM_SANDBOX_URL or "https://api.twitter.com",
     "facebook": PLATFORM_SANDBOX_URL or "https://graph.facebook.com",

@@ -6,7 +6,10 @@ encrypted, and never shown again (not even to the admin who entered them).
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
@@ -18,6 +21,24 @@ from .models import Platform
 def _secret(label, *, required: bool = True, help_text: str = "") -> forms.CharField:
     return forms.CharField(label=label, required=required, help_text=help_text, strip=True,
                            widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}))
+
+
+def _public_address(url: str) -> str:
+    """Refuse addresses inside private networks: a feed or instance URL is fetched by our workers,
+    and must not let an admin of one organization make them read internal services."""
+    if settings.ALLOW_PRIVATE_CHANNEL_ADDRESSES:
+        return url
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError):
+        raise forms.ValidationError(_("%(host)s could not be found: check the address.") % {"host": host}) from None
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global:
+            raise forms.ValidationError(
+                _("%(url)s points inside a private network: Vigie only fetches public addresses.") % {"url": url})
+    return url
 
 
 def _terms(value: str) -> list[str]:
@@ -105,7 +126,7 @@ class MastodonConnectForm(ChannelConnectForm):
         value = self.cleaned_data["base_url"] or settings.PLATFORM_BASE_URLS.get("mastodon", "")
         if not value:
             raise forms.ValidationError(_("Enter the address of the brand account's Mastodon instance."))
-        return value
+        return _public_address(value) if self.cleaned_data["base_url"] else value
 
 
 class BlueskyConnectForm(ChannelConnectForm):
@@ -128,7 +149,7 @@ class WebFeedConnectForm(ChannelConnectForm):
     def clean_feed_urls(self):
         urls = [line.strip() for line in self.cleaned_data["feed_urls"].splitlines() if line.strip()]
         validate = forms.URLField(assume_scheme="https").clean
-        return [validate(url) for url in urls]
+        return [_public_address(validate(url)) for url in urls]
 
     def clean_watch_terms(self):
         terms = _terms(self.cleaned_data["watch_terms"])

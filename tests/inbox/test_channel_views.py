@@ -129,3 +129,16 @@ def test_another_organizations_channels_answer_404(client_for, organization, oth
     assert b"@secretbrand" not in client.get(url("channel-list", other_organization)).content
     channel.refresh_from_db()
     assert channel.status == ChannelStatus.HEALTHY
+
+
+def test_feed_and_instance_addresses_inside_private_networks_are_refused(settings):
+    from inbox.channel_forms import MastodonConnectForm, WebFeedConnectForm
+
+    settings.ALLOW_PRIVATE_CHANNEL_ADDRESSES = False
+    form = WebFeedConnectForm(data={"feed_urls": "http://127.0.0.1:6379/\nhttp://169.254.169.254/latest",
+                                    "watch_terms": "AirDemo", "confirmed_brand_account": "on"})
+    assert not form.is_valid()
+    assert "private network" in str(form.errors["feed_urls"])
+    form = MastodonConnectForm(data={"base_url": "http://10.0.0.5", "access_token": "t", "confirmed_brand_account": "on"})
+    assert not form.is_valid()
+    assert "private network" in str(form.errors["base_url"])
