@@ -15,6 +15,7 @@ urlpatterns = [
     path("inbox/<int:pk>/act", views.ConversationActView.as_view(), name="conversation-act"),
     path("inbox/<int:pk>/note", views.NoteView.as_view(), name="conversation-note"),
     path("inbox/<int:pk>/draft", views.DraftView.as_view(), name="conversation-draft"),
+    path("inbox/<int:pk>/contact-notes", views.ContactNotesView.as_view(), name="conversation-contact-notes"),
     path("inbox/<int:pk>/reply", views.ReplyView.as_view(), name="conversation-reply"),
     path("inbox/messages/<int:pk>/retry", views.RetryView.as_view(), name="message-retry"),
 ]

@@ -334,6 +334,21 @@ class NoteView(ConversationMixin, View):
         return HttpResponse(status=204, headers={"HX-Trigger": "vigie:thread-changed"})
 
 
+class ContactNotesView(ConversationMixin, View):
+    """Notes about the person behind this conversation's contact."""
+
+    permission = Permission.WORK_CONVERSATIONS
+
+    def post(self, request, *args, **kwargs):
+        conversation = self.get_conversation()
+        services.contact_set_notes(contact=conversation.contact, notes=request.POST.get("notes", ""))
+        if request.htmx:
+            context = {"organization": self.organization, "membership": self.membership,
+                       **conversation_context(self, conversation.pk)}
+            return TemplateResponse(request, "inbox/_side.html", context)
+        return redirect("conversation", organization_slug=self.organization.slug, pk=conversation.pk)
+
+
 class DraftView(ConversationMixin, View):
     permission = Permission.REPLY
 

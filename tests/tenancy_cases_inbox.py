@@ -51,7 +51,8 @@ OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
     **{
         name: _conversation
         for name in ("conversation", "conversation-thread", "conversation-header", "conversation-side",
-                     "conversation-act", "conversation-note", "conversation-draft", "conversation-reply")
+                     "conversation-act", "conversation-note", "conversation-draft", "conversation-reply",
+                     "conversation-contact-notes")
     },
     "message-retry": _message,
     "api:message-detail": _message,

@@ -22,6 +22,7 @@ from .replies import (
     reply_retry,
 )
 from .settings import (
+    contact_set_notes,
     contact_unlink,
     contacts_link,
     inbox_settings_update,
@@ -33,6 +34,7 @@ __all__ = [
     "IngestResult",
     "ReplyNeedsConfirmation",
     "UnparsableItem",
+    "contact_set_notes",
     "contact_unlink",
     "contacts_link",
     "inbox_settings_update",

@@ -96,3 +96,10 @@ def contacts_link(*, contact: Contact, other: Contact, display_name: str = "") -
 
 def contact_unlink(*, contact: Contact) -> None:
     Contact.objects.for_organization(contact.organization_id).filter(pk=contact.pk).update(person=None)
+
+
+def contact_set_notes(*, contact: Contact, notes: str) -> Contact:
+    """What the team knows about this person (shown to whoever picks up their next conversation)."""
+    contact.notes = (notes or "").strip()[:5000]
+    contact.save(update_fields=["notes"])
+    return contact

@@ -130,3 +130,15 @@ def test_counts_endpoint(client_for, agent, organization, conversation):
     ConversationFactory(organization=organization, assignee=agent)
     counts = client_for(agent).get(page("inbox-counts", organization)).json()
     assert counts == {"open": 2, "mine": 1, "unassigned": 1, "breached": 0}
+
+
+def test_notes_about_the_person_are_kept_for_the_next_one(client_for, agent, organization, conversation):
+    client = client_for(agent)
+    response = client.post(page("conversation-contact-notes", organization, pk=conversation.pk),
+                           {"notes": "Passagère fidèle, préfère les messages privés"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "préfère les messages privés" in response.content.decode()
+    conversation.contact.refresh_from_db()
+    assert conversation.contact.notes == "Passagère fidèle, préfère les messages privés"
+    viewer = member(organization, Role.VIEWER)
+    assert client_for(viewer).post(page("conversation-contact-notes", organization, pk=conversation.pk),
+                                   {"notes": "x"}).status_code == 403
