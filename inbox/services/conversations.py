@@ -84,7 +84,7 @@ def _set_team(conversation: Conversation, *, team: Team | None, actor: User | No
 
 
 def _set_status(conversation: Conversation, *, status: str, actor: User | None,
-                snoozed_until: datetime | None = None) -> Activity | None:
+                snoozed_until: datetime | None = None, policy=None) -> Activity | None:
     if status not in ConversationStatus.values:
         raise ValidationError(f"Unknown status {status!r}: choose one of {', '.join(ConversationStatus.values)}.")
     now = timezone.now()
@@ -96,7 +96,7 @@ def _set_status(conversation: Conversation, *, status: str, actor: User | None,
     if status == conversation.status and snoozed_until == conversation.snoozed_until:
         return None
     previous = conversation.status
-    policy = clocks.policy_for(conversation.organization)
+    policy = policy or clocks.policy_for(conversation.organization)
     changed = ["status", "snoozed_until", "closed_at", "updated_at"]
     if status in (ConversationStatus.PENDING, ConversationStatus.SNOOZED):
         changed += clocks.pause(conversation, policy=policy, at=now)
@@ -116,7 +116,7 @@ def _set_status(conversation: Conversation, *, status: str, actor: User | None,
     return _activity(conversation, actor=actor, verb=verb, **data)
 
 
-def _set_priority(conversation: Conversation, *, priority: int, actor: User | None) -> Activity | None:
+def _set_priority(conversation: Conversation, *, priority: int, actor: User | None, policy=None) -> Activity | None:
     if priority not in Priority.values:
         raise ValidationError("Choose a priority: low, normal, high or urgent.")
     if conversation.priority == priority:
@@ -124,7 +124,8 @@ def _set_priority(conversation: Conversation, *, priority: int, actor: User | No
     previous = conversation.priority
     conversation.priority = priority
     changed = ["priority", "updated_at"]
-    changed += clocks.retarget(conversation, policy=clocks.policy_for(conversation.organization), at=timezone.now())
+    policy = policy or clocks.policy_for(conversation.organization)
+    changed += clocks.retarget(conversation, policy=policy, at=timezone.now())
     conversation.save(update_fields=sorted(set(changed)))
     return _activity(conversation, actor=actor, verb=ActivityVerb.PRIORITY_CHANGED,
                      **{"from": Priority(previous).name.lower(), "to": Priority(priority).name.lower()})
@@ -254,6 +255,18 @@ def note_add(*, conversation: Conversation, author: User, text: str) -> Note:
     return note
 
 
+def _policy_cache():
+    """One SLA policy lookup per organization for a whole sweep or bulk action, not one per row."""
+    policies: dict[int, object] = {}
+
+    def policy_of(conversation: Conversation):
+        if conversation.organization_id not in policies:
+            policies[conversation.organization_id] = clocks.policy_for(conversation.organization)
+        return policies[conversation.organization_id]
+
+    return policy_of
+
+
 BULK_ACTIONS = ("assign", "unassign", "status", "snooze", "priority", "tag", "untag", "team")
 
 
@@ -269,6 +282,7 @@ def conversations_bulk_update(*, conversations, action: str, actor: User | None,
     if len(conversations) > BULK_LIMIT:
         raise ValidationError(f"Bulk actions are limited to {BULK_LIMIT} conversations at once: narrow the filter.")
     tags = list(tags)
+    policy_of = _policy_cache()
     activities: list[Activity] = []
     changed = []
     for conversation in conversations:
@@ -277,11 +291,12 @@ def conversations_bulk_update(*, conversations, action: str, actor: User | None,
         elif action == "unassign":
             step = [_assign(conversation, assignee=None, actor=actor)]
         elif action == "status":
-            step = [_set_status(conversation, status=status, actor=actor)]
+            step = [_set_status(conversation, status=status, actor=actor, policy=policy_of(conversation))]
         elif action == "snooze":
-            step = [_set_status(conversation, status=ConversationStatus.SNOOZED, actor=actor, snoozed_until=snoozed_until)]
+            step = [_set_status(conversation, status=ConversationStatus.SNOOZED, actor=actor,
+                                snoozed_until=snoozed_until, policy=policy_of(conversation))]
         elif action == "priority":
-            step = [_set_priority(conversation, priority=priority, actor=actor)]
+            step = [_set_priority(conversation, priority=priority, actor=actor, policy=policy_of(conversation))]
         elif action == "team":
             step = [_set_team(conversation, team=team, actor=actor)]
         elif action == "tag":
@@ -307,9 +322,11 @@ def conversations_wake_snoozed(*, now: datetime | None = None) -> int:
         .filter(status=ConversationStatus.SNOOZED, snoozed_until__lte=now)[:1000]
     )
     by_org: dict[int, list[Conversation]] = {}
+    policy_of = _policy_cache()
     activities = []
     for conversation in due:
-        activity = _set_status(conversation, status=ConversationStatus.OPEN, actor=None)
+        activity = _set_status(conversation, status=ConversationStatus.OPEN, actor=None,
+                               policy=policy_of(conversation))
         if activity:
             activity.data["reason"] = "snooze ended"
             activities.append(activity)
