@@ -57,4 +57,5 @@ lint: install
 messages: install
 	@export DEBUG=1 DATABASE_URL=postgres://unused/x REDIS_URL=redis://unused; \
 	$(PY) manage.py makemessages -l fr -i '.venv/*' -i 'bench/*' -i 'tests/*' -i 'inbox/sandbox/*' -i '.vigie/*' -i 'staticfiles/*' && \
+	msgattrib --no-obsolete -o locale/fr/LC_MESSAGES/django.po locale/fr/LC_MESSAGES/django.po && \
 	$(PY) manage.py compilemessages -l fr -i .venv

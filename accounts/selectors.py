@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import Membership, Organization, Team
+from .models import Membership, Organization, Team, User
 
 
 def memberships_of(*, user) -> QuerySet[Membership]:
@@ -16,3 +16,11 @@ def organization_members(*, organization: Organization) -> QuerySet[Membership]:
 
 def team_list(*, organization: Organization) -> QuerySet[Team]:
     return Team.objects.for_organization(organization).prefetch_related("members").order_by("name")
+
+
+def member_users(*, organization: Organization, user_ids) -> dict[int, User]:
+    """The organization's members among these user ids, by id; ids of anyone else are left out."""
+    return {
+        m.user_id: m.user
+        for m in Membership.objects.for_organization(organization).filter(user_id__in=user_ids).select_related("user")
+    }

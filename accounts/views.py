@@ -3,9 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from . import selectors, services
 from .forms import EmailAuthenticationForm, TeamForm
@@ -33,16 +32,11 @@ def home(request):
     return render(request, "accounts/choose_organization.html", {"memberships": memberships})
 
 
-class OrganizationHomeView(OrganizationPageMixin, TemplateView):
-    template_name = "accounts/organization_home.html"
+class OrganizationHomeView(OrganizationPageMixin, View):
+    """An organization's address opens its inbox (after the membership check)."""
 
     def get(self, request, *args, **kwargs):
-        from django.urls import NoReverseMatch
-
-        try:
-            return redirect(reverse("inbox", kwargs={"organization_slug": self.organization.slug}))
-        except NoReverseMatch:
-            return super().get(request, *args, **kwargs)
+        return redirect("inbox", organization_slug=self.organization.slug)
 
 
 class TeamListView(OrganizationPageMixin, TemplateView):

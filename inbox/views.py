@@ -9,16 +9,15 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
-from accounts.models import Membership, Team
+from accounts.models import Team
 from accounts.roles import Permission, role_can
-from accounts.selectors import organization_members, team_list
+from accounts.selectors import member_users, organization_members, team_list
 from accounts.tenancy import OrganizationPageMixin, access_by_id
 
 from . import selectors, services
@@ -190,10 +189,10 @@ class InboxBulkView(OrganizationPageMixin, View):
 def _member(organization, user_id):
     if not user_id or not str(user_id).isdigit():
         return None
-    membership = Membership.objects.for_organization(organization).filter(user_id=int(user_id)).select_related("user").first()
-    if membership is None:
+    user = member_users(organization=organization, user_ids=[int(user_id)]).get(int(user_id))
+    if user is None:
         raise ValidationError(_("That person is not a member of this organization."))
-    return membership.user
+    return user
 
 
 def _priority(value):
@@ -220,6 +219,14 @@ class ConversationMixin(OrganizationPageMixin):
         return access_by_id(Conversation.objects.select_related("channel", "contact"), organization=self.organization,
                             pk=self.kwargs["pk"])
 
+    def part_or_redirect(self, template: str, conversation: Conversation):
+        """After a change: htmx gets the part of the page it replaces, a plain form the whole page."""
+        if self.request.htmx:
+            context = {"organization": self.organization, "membership": self.membership,
+                       **conversation_context(self, conversation.pk)}
+            return TemplateResponse(self.request, template, context)
+        return redirect("conversation", organization_slug=self.organization.slug, pk=conversation.pk)
+
 
 def conversation_context(view, conversation_pk) -> dict:
     organization = view.organization
@@ -234,7 +241,6 @@ def conversation_context(view, conversation_pk) -> dict:
     my_draft = next((d for d in drafts if d.author_user_id == view.request.user.pk), None)
     reply_channels = [c for c in selectors.channel_list(organization=organization)
                       if c.platform == conversation.channel.platform and c.platform != "web"]
-    messages = [m for m in conversation.messages.all()]
     return {
         "conversation": conversation,
         "entries": entries,
@@ -244,7 +250,7 @@ def conversation_context(view, conversation_pk) -> dict:
         "other_drafts": [d for d in drafts if d.author_user_id != view.request.user.pk],
         "reply_channels": reply_channels,
         "length_limits": {c.pk: REPLY_LENGTH_LIMITS.get(c.platform, 0) for c in reply_channels},
-        "last_message_id": max((m.pk for m in messages), default=0),
+        "last_message_id": max((entry.pk for kind, _at, entry in entries if kind == "message"), default=0),
         "members": organization_members(organization=organization),
         "teams": team_list(organization=organization),
         "tags": selectors.tag_list(organization=organization),
@@ -316,11 +322,7 @@ class ConversationActView(ConversationMixin, View):
                 raise ValidationError(_("Unknown action."))
         except ValidationError as error:
             return HttpResponse(" ".join(error.messages), status=400)
-        if request.htmx:
-            context = {"organization": self.organization, "membership": self.membership,
-                       **conversation_context(self, conversation.pk)}
-            return TemplateResponse(request, "inbox/_header.html", context)
-        return redirect("conversation", organization_slug=self.organization.slug, pk=conversation.pk)
+        return self.part_or_redirect("inbox/_header.html", conversation)
 
 
 class NoteView(ConversationMixin, View):
@@ -342,11 +344,7 @@ class ContactNotesView(ConversationMixin, View):
     def post(self, request, *args, **kwargs):
         conversation = self.get_conversation()
         services.contact_set_notes(contact=conversation.contact, notes=request.POST.get("notes", ""))
-        if request.htmx:
-            context = {"organization": self.organization, "membership": self.membership,
-                       **conversation_context(self, conversation.pk)}
-            return TemplateResponse(request, "inbox/_side.html", context)
-        return redirect("conversation", organization_slug=self.organization.slug, pk=conversation.pk)
+        return self.part_or_redirect("inbox/_side.html", conversation)
 
 
 class DraftView(ConversationMixin, View):
@@ -404,8 +402,3 @@ class RetryView(OrganizationPageMixin, View):
         except ValidationError as error:
             return HttpResponse(" ".join(error.messages), status=400)
         return HttpResponse(status=204, headers={"HX-Trigger": "vigie:thread-changed"})
-
-
-def inbox_url(organization, **params) -> str:
-    url = reverse("inbox", kwargs={"organization_slug": organization.slug})
-    return f"{url}?{urlencode(params, doseq=True)}" if params else url

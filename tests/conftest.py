@@ -1,8 +1,11 @@
+import uuid
+
 import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
+from inbox.sandbox import PlatformSandbox, SandboxClient
 
 from .factories import OrganizationFactory, member
 
@@ -12,7 +15,25 @@ def pytest_configure(config):
     # Argon2 is deliberately slow; tests that log people in thousands of times use a fast hasher.
     # tests/config/test_settings.py checks that production hashes with Argon2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each run its own cache keys: a test database numbers organizations from 1 again.
+    settings.CACHES["default"]["KEY_PREFIX"] = f"vigie-test-{uuid.uuid4().hex[:8]}"
     settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+
+@pytest.fixture(scope="session")
+def platform_sandbox():
+    """One platform sandbox for the session: connectors, workers and browsers talk to it over HTTP."""
+    sandbox = PlatformSandbox(port=0)
+    sandbox.start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def sandbox(platform_sandbox) -> SandboxClient:
+    client = SandboxClient(platform_sandbox.base_url)
+    client.reset()
+    return client
 
 
 @pytest.fixture

@@ -19,10 +19,7 @@ from .serializers import (
 
 
 def _members_by_id(organization, ids):
-    memberships = {
-        m.user_id: m.user
-        for m in Membership.objects.for_organization(organization).filter(user_id__in=ids).select_related("user")
-    }
+    memberships = selectors.member_users(organization=organization, user_ids=ids)
     missing = set(ids) - set(memberships)
     if missing:
         raise APIValidationError({"member_ids": [f"No member of this organization has id {i}." for i in sorted(missing)]})

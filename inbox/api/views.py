@@ -5,12 +5,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as APIValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from accounts.models import Membership
 from accounts.roles import Permission
+from accounts.selectors import member_users
 from accounts.tenancy import OrganizationAPIView, OrganizationViewSet, access_by_id
+from config.api import NewestFirstCursorPagination
 
 from .. import selectors, services
 from ..models import Contact, Conversation, DeadLetter, InboxSettings, Message, RoutingRule, SavedView, Tag
@@ -50,10 +50,8 @@ FILTER_PARAMETERS = [
 ]
 
 
-class ConversationCursorPagination(CursorPagination):
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "page_size"
+class ConversationCursorPagination(NewestFirstCursorPagination):
+    """The inbox's own sort (recent, priority, response due...) instead of newest id first."""
 
     def get_ordering(self, request, queryset, view):
         return queryset.query.order_by
@@ -62,10 +60,10 @@ class ConversationCursorPagination(CursorPagination):
 def _member(organization, user_id):
     if user_id is None:
         return None
-    membership = Membership.objects.for_organization(organization).filter(user_id=user_id).select_related("user").first()
-    if membership is None:
+    user = member_users(organization=organization, user_ids=[user_id]).get(user_id)
+    if user is None:
         raise APIValidationError({"assignee_id": "No member of this organization has that id."})
-    return membership.user
+    return user
 
 
 class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):

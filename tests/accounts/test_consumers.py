@@ -9,32 +9,15 @@ from accounts.consumers import CLOSE_NOT_A_MEMBER, CLOSE_NOT_LOGGED_IN
 from accounts.live import broadcast_now
 from config.asgi import application
 from tests.factories import OrganizationFactory, member
+from tests.websockets import organization_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class _WithUser:
-    """Puts a user in the scope as AuthMiddlewareStack would after reading the session cookie."""
-
-    def __init__(self, app, user):
-        self.app, self.user = app, user
-
-    async def __call__(self, scope, receive, send):
-        return await self.app({**scope, "user": self.user}, receive, send)
-
-
-def _communicator(user, slug):
-    from channels.routing import URLRouter
-
-    from config.routing import websocket_urlpatterns
-
-    return WebsocketCommunicator(_WithUser(URLRouter(websocket_urlpatterns), user), f"/ws/o/{slug}/")
 
 
 async def test_member_joins_and_receives_organization_events():
     organization = await database_sync_to_async(OrganizationFactory)(slug="ws-home")
     user = await database_sync_to_async(member)(organization)
-    communicator = _communicator(user, "ws-home")
+    communicator = organization_socket(user, "ws-home")
     connected, _ = await communicator.connect()
     assert connected
     assert (await communicator.receive_json_from())["type"] == "hello"
@@ -49,7 +32,7 @@ async def test_events_of_another_organization_never_arrive():
     home = await database_sync_to_async(OrganizationFactory)(slug="ws-a")
     other = await database_sync_to_async(OrganizationFactory)(slug="ws-b")
     user = await database_sync_to_async(member)(home)
-    communicator = _communicator(user, "ws-a")
+    communicator = organization_socket(user, "ws-a")
     await communicator.connect()
     await communicator.receive_json_from()
     await database_sync_to_async(broadcast_now)(organization_id=other.pk, topic="inbox", event={"type": "secret"})
@@ -61,7 +44,7 @@ async def test_another_organizations_member_is_refused():
     await database_sync_to_async(OrganizationFactory)(slug="ws-victim")
     attacker_home = await database_sync_to_async(OrganizationFactory)(slug="ws-attacker")
     attacker = await database_sync_to_async(member)(attacker_home)
-    communicator = _communicator(attacker, "ws-victim")
+    communicator = organization_socket(attacker, "ws-victim")
     await communicator.connect()
     closed = await communicator.receive_output(timeout=2)
     assert closed == {"type": "websocket.close", "code": CLOSE_NOT_A_MEMBER}
@@ -70,7 +53,7 @@ async def test_another_organizations_member_is_refused():
 
 async def test_anonymous_visitor_is_refused():
     await database_sync_to_async(OrganizationFactory)(slug="ws-anon")
-    communicator = _communicator(AnonymousUser(), "ws-anon")
+    communicator = organization_socket(AnonymousUser(), "ws-anon")
     await communicator.connect()
     assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": CLOSE_NOT_LOGGED_IN}
 
@@ -85,7 +68,7 @@ async def test_full_asgi_stack_refuses_without_session():
 async def test_ping_pong_keeps_the_connection_honest():
     organization = await database_sync_to_async(OrganizationFactory)(slug="ws-ping")
     user = await database_sync_to_async(member)(organization)
-    communicator = _communicator(user, "ws-ping")
+    communicator = organization_socket(user, "ws-ping")
     await communicator.connect()
     await communicator.receive_json_from()
     await communicator.send_json_to({"type": "ping"})

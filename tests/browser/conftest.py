@@ -18,7 +18,6 @@ from playwright.sync_api import sync_playwright
 
 from accounts.roles import Role
 from inbox.credentials import encrypt_credentials
-from inbox.sandbox import PlatformSandbox, SandboxClient
 from tests.factories import ChannelFactory, OrganizationFactory, member
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -95,21 +94,6 @@ def browser():
         del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
     else:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture(scope="session")
-def platform_sandbox():
-    sandbox = PlatformSandbox(port=0)
-    sandbox.start()
-    yield sandbox
-    sandbox.stop()
-
-
-@pytest.fixture
-def sandbox(platform_sandbox):
-    client = SandboxClient(platform_sandbox.base_url)
-    client.reset()
-    return client
 
 
 @pytest.fixture

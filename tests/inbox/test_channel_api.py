@@ -10,13 +10,12 @@ from django.urls import reverse
 from accounts.roles import Role
 from inbox.models import Channel, ChannelStatus
 from tests.factories import ChannelFactory, member
-from tests.inbox.connectors.conftest import platform_sandbox, sandbox  # noqa: F401 - fixtures
 
 SECRET = "api-secret-token-9876"
 
 
 @pytest.fixture
-def on_sandbox(settings, sandbox):  # noqa: F811
+def on_sandbox(settings, sandbox):
     settings.PLATFORM_BASE_URLS = {platform: sandbox.base_url for platform in settings.PLATFORM_BASE_URLS}
     return sandbox
 
@@ -25,7 +24,7 @@ def api_url(name, organization, **kwargs):
     return reverse(f"api:{name}", kwargs={"organization_slug": organization.slug, **kwargs})
 
 
-def connect_body(sandbox, **extra):  # noqa: F811
+def connect_body(sandbox, **extra):
     config = sandbox.config()["facebook"]
     return {"platform": "facebook", "credentials": {"page_access_token": SECRET, "app_secret": config["app_secret"]},
             "connection": {"page_id": config["page_id"]}, "confirmed_brand_account": True, **extra}

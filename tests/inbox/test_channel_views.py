@@ -8,13 +8,12 @@ from django.urls import reverse
 from accounts.roles import Role
 from inbox.models import Channel, ChannelStatus
 from tests.factories import ChannelFactory, member
-from tests.inbox.connectors.conftest import platform_sandbox, sandbox  # noqa: F401 - fixtures
 
 SECRET = "super-secret-token-4242"
 
 
 @pytest.fixture
-def on_sandbox(settings, sandbox):  # noqa: F811
+def on_sandbox(settings, sandbox):
     settings.PLATFORM_BASE_URLS = {platform: sandbox.base_url for platform in settings.PLATFORM_BASE_URLS}
     return sandbox
 

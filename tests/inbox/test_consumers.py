@@ -2,26 +2,16 @@
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 
-from config.routing import websocket_urlpatterns
 from inbox import presence
 from tests.factories import ConversationFactory, OrganizationFactory, member
+from tests.websockets import organization_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class _WithUser:
-    def __init__(self, app, user):
-        self.app, self.user = app, user
-
-    async def __call__(self, scope, receive, send):
-        return await self.app({**scope, "user": self.user}, receive, send)
-
-
 async def _connect(user, slug):
-    communicator = WebsocketCommunicator(_WithUser(URLRouter(websocket_urlpatterns), user), f"/ws/o/{slug}/")
+    communicator = organization_socket(user, slug)
     connected, _ = await communicator.connect()
     assert connected
     assert (await communicator.receive_json_from())["type"] == "hello"

@@ -10,11 +10,10 @@ from inbox.demo_texts import MentionTextGenerator
 from inbox.demo_traffic import DemoTraffic, crisis_storm_minute, demo_channels_connect
 from inbox.models import Channel, Conversation, Message
 from inbox.tasks import poll_channel
-from tests.inbox.connectors.conftest import platform_sandbox, sandbox  # noqa: F401 - fixtures
 
 
 @pytest.fixture
-def on_sandbox(settings, sandbox):  # noqa: F811
+def on_sandbox(settings, sandbox):
     settings.PLATFORM_SANDBOX_URL = sandbox.base_url
     settings.PLATFORM_BASE_URLS = {platform: sandbox.base_url if platform != "web" else ""
                                    for platform in settings.PLATFORM_BASE_URLS}

@@ -18,12 +18,11 @@ from inbox.services import channels as channel_services
 from inbox.services import reply_retry
 from inbox.tasks import poll_channel, send_message
 from tests.factories import ChannelFactory, MessageFactory, OrganizationFactory, member
-from tests.inbox.connectors.conftest import platform_sandbox, sandbox  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def sandbox_channel(organization, sandbox, platform: str = "x", **options) -> Channel:  # noqa: F811
+def sandbox_channel(organization, sandbox, platform: str = "x", **options) -> Channel:
     """A channel whose connector talks to the sandbox, with small pages so pagination is exercised."""
     config = sandbox.config()
     connection = {"base_url": sandbox.base_url, "timeout": 3.0, "page_size": 5, "page_limit": 5}
@@ -75,7 +74,7 @@ def health_events():
 # -- polling ----------------------------------------------------------------------------------------
 
 
-def test_poll_follows_pages_into_conversations_then_only_brings_new_ones(org, sandbox):  # noqa: F811
+def test_poll_follows_pages_into_conversations_then_only_brings_new_ones(org, sandbox):
     ids = sandbox.inject_many("x", "mentions", [{"text": f"@vigie_brand vol {n} annulé", "author": f"fan{n}"}
                                                for n in range(12)])
     channel = sandbox_channel(org, sandbox)
@@ -94,7 +93,7 @@ def test_poll_follows_pages_into_conversations_then_only_brings_new_ones(org, sa
     assert messages_of(channel) == sorted([*ids, later])
 
 
-def test_rate_limit_reschedules_at_the_reset_time_without_sleeping(org, sandbox):  # noqa: F811
+def test_rate_limit_reschedules_at_the_reset_time_without_sleeping(org, sandbox):
     channel = sandbox_channel(org, sandbox)
     sandbox.fail("x", "rate_limit", times=1, seconds=600)
 
@@ -109,7 +108,7 @@ def test_rate_limit_reschedules_at_the_reset_time_without_sleeping(org, sandbox)
     assert "rate limit" in channel.status_reason.lower()
 
 
-def test_revoked_token_needs_reconnect_and_tells_the_health_listeners(org, sandbox, health_events):  # noqa: F811
+def test_revoked_token_needs_reconnect_and_tells_the_health_listeners(org, sandbox, health_events):
     channel = sandbox_channel(org, sandbox)
     sandbox.fail("x", "revoked")
 
@@ -123,7 +122,7 @@ def test_revoked_token_needs_reconnect_and_tells_the_health_listeners(org, sandb
     assert poll_channel(channel.pk) == 0  # not polled again until someone reconnects it
 
 
-def test_server_errors_back_off_with_jitter(org, sandbox):  # noqa: F811
+def test_server_errors_back_off_with_jitter(org, sandbox):
     channel = sandbox_channel(org, sandbox)
     sandbox.fail("x", "error", times=2)
 
@@ -148,7 +147,7 @@ def test_server_errors_back_off_with_jitter(org, sandbox):  # noqa: F811
     assert (channel.consecutive_failures, channel.last_poll_error) == (0, "")
 
 
-def test_reconnecting_back_fills_what_arrived_meanwhile(org, sandbox, admin_user_of_org):  # noqa: F811
+def test_reconnecting_back_fills_what_arrived_meanwhile(org, sandbox, admin_user_of_org):
     channel = sandbox_channel(org, sandbox)
     sandbox.inject_x_mention("@vigie_brand avant")
     poll_channel(channel.pk)
@@ -192,7 +191,7 @@ def _raise_once(monkeypatch, target, name):
 
 @pytest.mark.parametrize("dies_in", ["ingest", "cursor commit"])
 def test_a_worker_killed_between_fetch_and_cursor_commit_loses_and_duplicates_nothing(
-        org, sandbox, monkeypatch, dies_in):  # noqa: F811
+        org, sandbox, monkeypatch, dies_in):
     ids = sandbox.inject_many("x", "mentions", [{"text": f"@vigie_brand {n}"} for n in range(8)])
     channel = sandbox_channel(org, sandbox)
     if dies_in == "ingest":
@@ -210,7 +209,7 @@ def test_a_worker_killed_between_fetch_and_cursor_commit_loses_and_duplicates_no
     assert messages_of(channel) == sorted([*ids, more])
 
 
-def test_a_cursor_that_was_not_saved_refetches_without_duplicates(org, sandbox):  # noqa: F811
+def test_a_cursor_that_was_not_saved_refetches_without_duplicates(org, sandbox):
     ids = sandbox.inject_many("x", "mentions", [{"text": f"@vigie_brand {n}"} for n in range(6)])
     channel = sandbox_channel(org, sandbox)
     poll_channel(channel.pk)
@@ -224,7 +223,7 @@ def test_a_cursor_that_was_not_saved_refetches_without_duplicates(org, sandbox):
 # -- sending ----------------------------------------------------------------------------------------
 
 
-def _outbound(channel, sandbox, *, text="Bonjour, nous regardons votre dossier.", private=False,  # noqa: F811
+def _outbound(channel, sandbox, *, text="Bonjour, nous regardons votre dossier.", private=False,
               platform_item=None):
     conversation = Conversation.objects.for_organization(channel.organization_id).filter(channel=channel).first()
     inbound = conversation.messages.order_by("created_at").first()
@@ -235,14 +234,14 @@ def _outbound(channel, sandbox, *, text="Bonjour, nous regardons votre dossier."
 
 
 @pytest.fixture
-def x_thread(org, sandbox):  # noqa: F811
+def x_thread(org, sandbox):
     channel = sandbox_channel(org, sandbox)
     sandbox.inject_x_mention("@vigie_brand mon vol AD12 est annulé", author="camille")
     poll_channel(channel.pk)
     return channel
 
 
-def test_a_reply_delivered_twice_is_posted_once(x_thread, sandbox):  # noqa: F811
+def test_a_reply_delivered_twice_is_posted_once(x_thread, sandbox):
     message = _outbound(x_thread, sandbox)
 
     assert send_message.apply(args=[message.pk]).get() == "sent"
@@ -253,7 +252,7 @@ def test_a_reply_delivered_twice_is_posted_once(x_thread, sandbox):  # noqa: F81
     assert [post["text"] for post in sandbox.posted("x")] == [message.text]
 
 
-def test_a_send_that_died_after_the_platform_accepted_is_never_posted_again(x_thread, sandbox, monkeypatch):  # noqa: F811
+def test_a_send_that_died_after_the_platform_accepted_is_never_posted_again(x_thread, sandbox, monkeypatch):
     message = _outbound(x_thread, sandbox)
     _raise_once(monkeypatch, tasks, "message_mark_sent")
 
@@ -277,7 +276,7 @@ def test_a_send_that_died_after_the_platform_accepted_is_never_posted_again(x_th
     assert len(sandbox.posted("x")) == 1
 
 
-def test_a_stale_send_on_a_platform_with_idempotency_keys_is_completed_not_doubled(org, sandbox, monkeypatch):  # noqa: F811
+def test_a_stale_send_on_a_platform_with_idempotency_keys_is_completed_not_doubled(org, sandbox, monkeypatch):
     channel = sandbox_channel(org, sandbox, platform="mastodon")
     sandbox.inject_mastodon_mention("mon vol est annulé", author="camille")
     poll_channel(channel.pk)
@@ -312,7 +311,7 @@ def no_enqueue(monkeypatch):
 
 
 def test_meta_24_hour_window_fails_with_the_platforms_words_and_can_be_retried(
-        org, sandbox, live_events, no_enqueue, admin_user_of_org):  # noqa: F811
+        org, sandbox, live_events, no_enqueue, admin_user_of_org):
     channel = sandbox_channel(org, sandbox, platform="facebook")
     two_days_ago = (datetime.now(UTC) - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%S+0000")
     sandbox.inject_facebook_message("Bonjour, mon remboursement ?", sender="Camille", created_time=two_days_ago)
@@ -334,7 +333,7 @@ def test_meta_24_hour_window_fails_with_the_platforms_words_and_can_be_retried(
     assert no_enqueue == [(message.pk,)]
 
 
-def test_x_duplicate_content_is_stored_as_the_failure(x_thread, sandbox, live_events):  # noqa: F811
+def test_x_duplicate_content_is_stored_as_the_failure(x_thread, sandbox, live_events):
     first = _outbound(x_thread, sandbox, text="Nous sommes désolés.")
     second = _outbound(x_thread, sandbox, text="Nous sommes désolés.")
 
@@ -403,7 +402,7 @@ def test_poll_due_channels_enqueues_each_claimed_channel_once(org, monkeypatch):
     assert enqueued == [healthy.pk]
 
 
-def test_a_send_that_times_out_is_not_posted_again_but_shown_to_a_person(org, sandbox):  # noqa: F811
+def test_a_send_that_times_out_is_not_posted_again_but_shown_to_a_person(org, sandbox):
     channel = sandbox_channel(org, sandbox, timeout=0.5)
     sandbox.inject_x_mention("@vigie_brand ma valise ?", author="paul")
     poll_channel(channel.pk)

@@ -13,7 +13,6 @@ from inbox.models import Message
 from inbox.sandbox.control import x_signature
 from inbox.tasks import poll_channel
 from tests.factories import OrganizationFactory
-from tests.inbox.connectors.conftest import platform_sandbox, sandbox  # noqa: F401 - fixtures
 from tests.inbox.test_tasks import messages_of, sandbox_channel
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,7 +40,7 @@ def x_url(channel) -> str:
     return reverse("webhook-x", kwargs={"channel_id": channel.pk})
 
 
-def test_meta_subscription_check_answers_the_challenge_only_with_the_channels_verify_token(org, sandbox, client):  # noqa: F811
+def test_meta_subscription_check_answers_the_challenge_only_with_the_channels_verify_token(org, sandbox, client):
     channel = sandbox_channel(org, sandbox, platform="facebook")
     params = {"hub.mode": "subscribe", "hub.challenge": "1158201444", "hub.verify_token": "sandbox-verify"}
 
@@ -51,7 +50,7 @@ def test_meta_subscription_check_answers_the_challenge_only_with_the_channels_ve
     assert client.get(meta_url(channel), {**params, "hub.verify_token": "guess"}).status_code == 403
 
 
-def test_x_crc_is_answered_with_the_consumer_secret(org, sandbox, client):  # noqa: F811
+def test_x_crc_is_answered_with_the_consumer_secret(org, sandbox, client):
     channel = sandbox_channel(org, sandbox, platform="x")
 
     answer = client.get(x_url(channel), {"crc_token": "challenge-123"})
@@ -60,7 +59,7 @@ def test_x_crc_is_answered_with_the_consumer_secret(org, sandbox, client):  # no
     assert answer.json() == x_crc_response("challenge-123", sandbox.config()["x"]["consumer_secret"])
 
 
-def test_a_signed_meta_delivery_is_ingested_and_a_later_poll_adds_nothing(org, sandbox, live_server):  # noqa: F811
+def test_a_signed_meta_delivery_is_ingested_and_a_later_poll_adds_nothing(org, sandbox, live_server):
     channel = sandbox_channel(org, sandbox, platform="facebook")
     post = sandbox.inject_facebook_post("Nos vols de ce week-end")
     comment = sandbox.inject_facebook_comment("Mon vol est annulé !", author="Camille", post_id=post["id"])
@@ -75,7 +74,7 @@ def test_a_signed_meta_delivery_is_ingested_and_a_later_poll_adds_nothing(org, s
     assert messages_of(channel) == [comment["id"]]
 
 
-def test_a_delivery_with_a_wrong_signature_is_refused_and_ingests_nothing(org, sandbox, live_server, caplog):  # noqa: F811
+def test_a_delivery_with_a_wrong_signature_is_refused_and_ingests_nothing(org, sandbox, live_server, caplog):
     channel = sandbox_channel(org, sandbox, platform="facebook")
     comment = sandbox.inject_facebook_comment("Mon vol est annulé !", author="Camille")
 
@@ -87,7 +86,7 @@ def test_a_delivery_with_a_wrong_signature_is_refused_and_ingests_nothing(org, s
     assert "signature does not match" in caplog.text
 
 
-def test_signed_x_events_are_ingested_once_and_unsigned_ones_refused(org, sandbox, client):  # noqa: F811
+def test_signed_x_events_are_ingested_once_and_unsigned_ones_refused(org, sandbox, client):
     channel = sandbox_channel(org, sandbox, platform="x")
     mention = sandbox.inject_x_mention("@vigie_brand valise perdue à CDG", author="camille")
     dm = sandbox.inject_x_dm("Bonjour, mon numéro de dossier est ABC123", sender="camille")
@@ -110,7 +109,7 @@ def test_signed_x_events_are_ingested_once_and_unsigned_ones_refused(org, sandbo
     assert Message.objects.for_organization(org).filter(external_id=mention["id"]).count() == 1
 
 
-def test_entries_about_another_page_are_ignored(org, sandbox, client):  # noqa: F811
+def test_entries_about_another_page_are_ignored(org, sandbox, client):
     channel = sandbox_channel(org, sandbox, platform="facebook")
     comment = sandbox.inject_facebook_comment("Hello", author="Camille")
     payload = comment["webhook"]
@@ -125,7 +124,7 @@ def test_entries_about_another_page_are_ignored(org, sandbox, client):  # noqa: 
     assert messages_of(channel) == []
 
 
-def test_unknown_channels_and_wrong_platforms_are_refused(org, sandbox, client):  # noqa: F811
+def test_unknown_channels_and_wrong_platforms_are_refused(org, sandbox, client):
     x_channel = sandbox_channel(org, sandbox, platform="x")
     assert client.get(meta_url(x_channel), {"hub.mode": "subscribe", "hub.verify_token": "x"}).status_code == 403
     assert client.post(reverse("webhook-x", kwargs={"channel_id": 999999}), b"{}",
