@@ -57,5 +57,7 @@ lint: install
 messages: install
 	@export DEBUG=1 DATABASE_URL=postgres://unused/x REDIS_URL=redis://unused; \
 	$(PY) manage.py makemessages -l fr -i '.venv/*' -i 'bench/*' -i 'tests/*' -i 'inbox/sandbox/*' -i '.vigie/*' -i 'staticfiles/*' && \
-	msgattrib --no-obsolete -o locale/fr/LC_MESSAGES/django.po locale/fr/LC_MESSAGES/django.po && \
+	$(PY) manage.py makemessages -d djangojs -l fr -i '.venv/*' -i 'static/vendor/*' -i 'staticfiles/*' -i '.vigie/*' -i 'tests/*' && \
+	for catalogue in django djangojs; do \
+	  msgattrib --no-obsolete -o locale/fr/LC_MESSAGES/$$catalogue.po locale/fr/LC_MESSAGES/$$catalogue.po || exit 1; done && \
 	$(PY) manage.py compilemessages -l fr -i .venv

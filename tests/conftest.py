@@ -2,6 +2,7 @@ import uuid
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
@@ -18,6 +19,14 @@ def pytest_configure(config):
     # Each run its own cache keys: a test database numbers organizations from 1 again.
     settings.CACHES["default"]["KEY_PREFIX"] = f"vigie-test-{uuid.uuid4().hex[:8]}"
     settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """A request in French leaves French active in the test's thread: each test starts in English."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")

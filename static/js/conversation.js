@@ -4,7 +4,7 @@
   const page = document.getElementById("conversation");
   if (!page) return;
   const inbox = window.vigieInbox;
-  const fr = document.documentElement.lang === "fr";
+  const _ = window.gettext, format = window.interpolate;
   const conversationId = Number(page.dataset.conversationId);
   const me = Number(page.dataset.me);
 
@@ -45,13 +45,13 @@
     if (others.length) {
       const label = document.createElement("span");
       label.className = "muted";
-      label.textContent = fr ? "Aussi sur cette conversation : " : "Also here: ";
+      label.textContent = _("Also here: ");
       presence.appendChild(label);
     }
     others.forEach(function (person) {
       const badge = document.createElement("span");
       badge.className = "avatar presence-avatar" + (person.typing ? " typing" : "");
-      badge.title = person.name + (person.typing ? (fr ? " écrit une réponse" : " is writing a reply") : "");
+      badge.title = person.typing ? format(_("%s is writing a reply"), [person.name]) : person.name;
       badge.textContent = person.initials;
       badge.dataset.name = person.name;
       presence.appendChild(badge);
@@ -59,7 +59,7 @@
     const typing = others.filter(function (p) { return p.typing; }).map(function (p) { return p.name; });
     if (warning) {
       warning.hidden = !typing.length;
-      warning.textContent = typing.length ? (typing.join(", ") + (fr ? " répond en ce moment : coordonnez-vous avant d'envoyer." : " is replying right now: coordinate before you send.")) : "";
+      warning.textContent = typing.length ? format(_("%s is replying right now: coordinate before you send."), [typing.join(", ")]) : "";
     }
   }
 
@@ -92,7 +92,7 @@
       const length = text.value.trim().length;
       if (limit) {
         const left = limit - length;
-        count.textContent = left + (fr ? " caractères restants" : " characters left");
+        count.textContent = format(_("%s characters left"), [left]);
         count.classList.toggle("over", left < 0);
         send.disabled = left < 0 || !length;
       } else {
@@ -149,7 +149,7 @@
 
     function saveDraft() {
       inbox.post(form.dataset.draftUrl, { text: text.value, channel: channel.value }).then(function (response) {
-        draftState.textContent = response.ok ? (fr ? "Brouillon enregistré" : "Draft saved") : "";
+        draftState.textContent = response.ok ? _("Draft saved") : "";
       });
     }
 
@@ -170,13 +170,13 @@
           }
           if (response.status === 409) return response.json().then(confirmThen);
           return response.text().then(function (message) {
-            error.textContent = message || (fr ? "L'envoi a échoué." : "Sending failed.");
+            error.textContent = message || _("Sending failed.");
             error.hidden = false;
             updateCount();
           });
         })
         .catch(function () {
-          error.textContent = fr ? "Pas de connexion : votre réponse est gardée ici, réessayez." : "No connection: your reply is kept here, try again.";
+          error.textContent = _("No connection: your reply is kept here, try again.");
           error.hidden = false;
           updateCount();
         });

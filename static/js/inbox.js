@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   const csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
-  const fr = document.documentElement.lang === "fr";
+  const _ = window.gettext, format = window.interpolate;
 
   function post(url, data) {
     const body = new URLSearchParams(data);
@@ -14,7 +14,7 @@
     if (minutes < 60) return minutes + " min";
     const hours = Math.floor(minutes / 60), rest = minutes % 60;
     if (hours < 48) return rest ? hours + " h " + String(rest).padStart(2, "0") : hours + " h";
-    return Math.floor(hours / 24) + (fr ? " j" : " d");
+    return format(_("%s d"), [Math.floor(hours / 24)]);
   }
   function tickSla() {
     const now = Date.now();
@@ -23,11 +23,11 @@
       badge.classList.remove("sla-running", "sla-due-soon", "sla-breached");
       if (left < 0) {
         badge.classList.add("sla-breached");
-        badge.textContent = (fr ? "en retard de " : "late ") + duration(Math.floor(-left / 60000));
+        badge.textContent = format(_("late %s"), [duration(Math.floor(-left / 60000))]);
       } else {
         const minutes = Math.floor(left / 60000);
         badge.classList.add(minutes < 15 ? "sla-due-soon" : "sla-running");
-        badge.textContent = (fr ? "dans " : "due in ") + duration(minutes);
+        badge.textContent = format(_("due in %s"), [duration(minutes)]);
       }
     });
   }
@@ -216,9 +216,9 @@
       const boxes = rows().map(function (row) { return row.querySelector("input[type=checkbox]"); });
       const picked = boxes.filter(function (box) { return box.checked; }).length;
       if (scope.value === "filter") {
-        summary.textContent = fr ? "Toutes les conversations de ce filtre" : "Every conversation matching this filter";
+        summary.textContent = _("Every conversation matching this filter");
       } else {
-        summary.textContent = picked ? picked + (fr ? " sélectionnée(s)" : " selected") : "";
+        summary.textContent = picked ? format(_("%s selected"), [picked]) : "";
       }
       selectMatching.hidden = !(picked && picked === boxes.length);
     }

@@ -9,9 +9,9 @@
   if (!url || !indicator) return;
 
   const labels = {
-    live: indicator.dataset.labelLive || (document.documentElement.lang === "fr" ? "En direct" : "Live"),
-    stale: indicator.dataset.labelStale || (document.documentElement.lang === "fr" ? "Hors ligne — reconnexion…" : "Offline — reconnecting…"),
-    refused: document.documentElement.lang === "fr" ? "Accès au direct refusé" : "Live access refused",
+    live: window.gettext("Live"),
+    stale: window.gettext("Offline — reconnecting…"),
+    refused: window.gettext("Live access refused"),
   };
   let socket = null;
   let attempts = 0;

@@ -16,7 +16,15 @@ def _entries(text: str):
 
 
 def test_french_catalogue_has_no_untranslated_or_fuzzy_message():
-    text = (CATALOGUE / "django.po").read_text()
+    _assert_complete("django.po")
+
+
+def test_french_catalogue_of_the_pages_scripts_is_complete():
+    _assert_complete("djangojs.po")
+
+
+def _assert_complete(name: str):
+    text = (CATALOGUE / name).read_text()
     problems = []
     for block in _entries(text):
         msgid = re.search(r'^msgid "(.*)"', block, re.M).group(1)
@@ -34,3 +42,8 @@ def test_french_is_served():
     with translation.override("fr"):
         assert translation.gettext("Reply as") == "Répondre en tant que"
         assert translation.gettext("Log in") == "Se connecter"
+
+
+def test_scripts_get_their_french_from_the_catalogue(client):
+    response = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Hors ligne" in response.content.decode()
