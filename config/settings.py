@@ -299,6 +299,7 @@ CELERY_BEAT_SCHEDULE = {
     "sla-breaches": {"task": "inbox.tasks.sweep_sla_breaches", "schedule": 30.0},
     "snoozed-conversations": {"task": "inbox.tasks.sweep_snoozed_conversations", "schedule": 60.0},
     "stuck-sends": {"task": "inbox.tasks.sweep_stuck_sends", "schedule": 60.0},
+    "webhook-deliveries": {"task": "inbox.tasks.sweep_webhook_deliveries", "schedule": 30.0},
 }
 
 # --- Vigie -------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from accounts.roles import Permission
+from accounts.roles import Permission, role_can
 from accounts.tenancy import OrganizationPageMixin, access_by_id
 
 from . import selectors
@@ -95,8 +95,10 @@ class ChannelDetailView(_ChannelPage):
         context["channel"] = channel
         context["paused"] = channel.status == ChannelStatus.DISABLED
         route = WEBHOOK_ROUTES.get(channel.platform)
-        if route:
-            context["webhook_url"] = self.request.build_absolute_uri(reverse(route, kwargs={"channel_id": channel.pk}))
+        if route and role_can(self.membership.role, Permission.MANAGE_CHANNELS):
+            # The address holds the channel's webhook token: shown to those who connect channels only.
+            context["webhook_url"] = self.request.build_absolute_uri(
+                reverse(route, kwargs={"token": channel.webhook_token}))
         return context
 
     def post(self, request, *args, **kwargs):
