@@ -240,7 +240,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "config.api_limits.RateLimitedTokenAuthentication",
+        "config.api_limits.AnonymousRateLimit",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -250,7 +251,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "config.api.NewestFirstCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_RATES": {"user": "600/min"},
+    # 429 with Retry-After beyond these (config/api.py): per token, per person, per address.
+    "DEFAULT_THROTTLE_CLASSES": ["config.api_limits.TokenRateThrottle", "config.api_limits.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env("API_RATE_PER_TOKEN", "300/min"),
+        "user": env("API_RATE_PER_USER", "600/min"),
+        "anon": env("API_RATE_ANONYMOUS", "60/min"),
+    },
     "EXCEPTION_HANDLER": "config.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
