@@ -182,6 +182,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# Error pages, e-mails and logged reports never show credentials, tokens or other tenants' rows,
+# DEBUG or not (config/error_reports.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reports.VigieExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "config.error_reports.VigieExceptionReporter"
 
 # --- Internationalisation ----------------------------------------------------------------------
 
@@ -270,6 +274,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The ways to authenticate; AnonymousRateLimit only counts anonymous requests, it is not one.
+    "AUTHENTICATION_WHITELIST": [
+        "rest_framework.authentication.SessionAuthentication",
+        "config.api_limits.RateLimitedTokenAuthentication",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "inbox.models.ConversationStatus",
         "ChannelStatusEnum": "inbox.models.ChannelStatus",

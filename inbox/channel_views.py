@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.generic import TemplateView
 
 from accounts.roles import Permission, role_can
@@ -57,6 +59,9 @@ class ChannelConnectView(OrganizationPageMixin, TemplateView):
             context["form"] = kwargs.get("form") or form_class()
         return context
 
+    # The form carries the channel's secrets: never on an error page or in an error report.
+    @method_decorator(sensitive_post_parameters())
+    @method_decorator(sensitive_variables("form", "credentials"))
     def post(self, request, *args, **kwargs):
         form_class = self.form_class()
         if form_class is None:

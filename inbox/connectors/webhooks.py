@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from django.views.decorators.debug import sensitive_variables
+
 from inbox.connectors.base import ItemKind, PlatformAuthor, PlatformItem, WebhookRejected
 
 
@@ -27,12 +29,14 @@ class MalformedEvent:
     reason: str
 
 
+@sensitive_variables()
 def _same(given: str, expected: str) -> bool:
     # Compared as bytes: hmac.compare_digest refuses str holding non-ASCII characters (TypeError, a
     # 500), and a caller chooses what the header or the query parameter holds.
     return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
 
 
+@sensitive_variables()
 def meta_verification_challenge(params: dict[str, str], verify_token: str) -> str | None:
     """The body to answer Meta's subscription check with, or None to refuse it (answer 403).
 
@@ -47,6 +51,9 @@ def meta_verification_challenge(params: dict[str, str], verify_token: str) -> st
     return challenge if re.fullmatch(r"[0-9A-Za-z_-]{1,128}", challenge) else None
 
 
+# The expected signature of a body is as good as the secret for that body: nothing of these
+# functions, nor of what they call, is shown on an error page.
+@sensitive_variables()
 def verify_meta_signature(body: bytes, header: str | None, app_secret: str) -> None:
     """Raises WebhookRejected unless `X-Hub-Signature-256` is the HMAC-SHA256 of the raw body."""
     if not app_secret:
@@ -61,6 +68,7 @@ def verify_meta_signature(body: bytes, header: str | None, app_secret: str) -> N
 X_CRC_TOKEN = re.compile(r"[A-Za-z0-9+/=_.-]{1,256}")
 
 
+@sensitive_variables()
 def x_crc_response(crc_token: str, consumer_secret: str) -> dict[str, str]:
     """The answer to X's Challenge-Response Check, or WebhookRejected for a token X would not send.
 
@@ -77,6 +85,7 @@ def x_crc_response(crc_token: str, consumer_secret: str) -> dict[str, str]:
     return {"response_token": "sha256=" + base64.b64encode(digest).decode()}
 
 
+@sensitive_variables()
 def verify_x_signature(body: bytes, header: str | None, consumer_secret: str) -> None:
     """Raises WebhookRejected unless `x-twitter-webhooks-signature` is the HMAC-SHA256 of the raw body,
     and the body is a JSON object (starts with "{"): the half of the CRC separation described in
