@@ -464,6 +464,8 @@ class WebhookDelivery(OrganizationOwnedModel):
     # The raw signed body, as received: bytea keeps every byte the platform sent.
     body = models.BinaryField()
     received_at = models.DateTimeField(auto_now_add=True)
+    # When the sweep last handed it to a worker: a backlog is not flooded with copies of its tasks.
+    swept_at = models.DateTimeField(null=True, blank=True)
     # Ingested, or given up after too many attempts (then kept as a dead letter).
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

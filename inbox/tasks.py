@@ -334,11 +334,11 @@ def sweep_webhook_deliveries(grace_seconds: float | None = None) -> int:
     enqueue, a worker killed) are enqueued again; old ingested ones are deleted."""
     now = timezone.now()
     grace = WEBHOOK_TASK_GRACE if grace_seconds is None else timedelta(seconds=grace_seconds)
-    ids = list(
-        WebhookDelivery.objects.unscoped()
-        .filter(processed_at__isnull=True, received_at__lte=now - grace)
-        .order_by("received_at").values_list("pk", flat=True)[:500]
-    )
+    waiting = WebhookDelivery.objects.unscoped().filter(processed_at__isnull=True, received_at__lte=now - grace)
+    # Once per grace period at most: a worker merely behind on a backlog is not sent copies each tick.
+    waiting = waiting.filter(Q(swept_at__isnull=True) | Q(swept_at__lte=now - grace))
+    ids = list(waiting.order_by("received_at").values_list("pk", flat=True)[:500])
+    WebhookDelivery.objects.unscoped().filter(pk__in=ids).update(swept_at=now)
     for delivery_id in ids:
         enqueue_webhook_delivery(delivery_id)
     WebhookDelivery.objects.unscoped().filter(processed_at__lt=now - WEBHOOK_RETENTION).delete()

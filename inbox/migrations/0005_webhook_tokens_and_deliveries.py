@@ -40,6 +40,7 @@ class Migration(migrations.Migration):
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("body", models.BinaryField()),
                 ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("swept_at", models.DateTimeField(blank=True, null=True)),
                 ("processed_at", models.DateTimeField(blank=True, null=True)),
                 ("attempts", models.PositiveSmallIntegerField(default=0)),
                 ("last_error", models.TextField(blank=True)),

@@ -268,3 +268,22 @@ def test_deliveries_for_another_account_or_a_paused_channel_are_not_stored(org, 
     assert _post(client, channel, json.dumps(x_body(tweet_create_events=[GOOD_TWEET])).encode()
                  ).json() == {"received": 0}
     assert not WebhookDelivery.objects.for_organization(org).exists()
+
+
+@pytest.mark.django_db
+def test_the_sweep_hands_a_waiting_delivery_over_once_per_grace_period(org, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    channel = _channel(org, "x")
+    delivery = WebhookDelivery.objects.create(organization=org, channel=channel, body=b"{}")
+    WebhookDelivery.objects.for_organization(org).update(received_at=timezone.now() - timedelta(minutes=2))
+    handed: list[int] = []
+    monkeypatch.setattr("inbox.tasks.enqueue_webhook_delivery", handed.append)
+
+    assert sweep_webhook_deliveries(grace_seconds=60) == 1
+    assert sweep_webhook_deliveries(grace_seconds=60) == 0  # a worker behind on a backlog gets no copies
+    WebhookDelivery.objects.for_organization(org).update(swept_at=timezone.now() - timedelta(seconds=61))
+    assert sweep_webhook_deliveries(grace_seconds=60) == 1
+    assert handed == [delivery.pk, delivery.pk]
