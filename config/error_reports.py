@@ -1,5 +1,5 @@
-"""What error pages, error e-mails and logged reports may show: never a secret, never another
-organization's rows.
+"""What error pages, error e-mails, logged reports and log lines may show: never a secret, never
+another organization's rows.
 
 Django's filter hides settings and variables named like secrets, but only with DEBUG off, and only
 variables a `sensitive_variables` decorator names. A DEBUG 500 page is shown to whoever caused the
@@ -14,6 +14,7 @@ error, an anonymous webhook caller included, so here the filter is always on, an
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import parse_qsl, urlencode
 
@@ -69,3 +70,38 @@ class VigieExceptionReporter(ExceptionReporter):
                 data["request_insecure_uri"] = address + "?" + urlencode(
                     self.filter.cleanse_query(parse_qsl(query, keep_blank_values=True)))
         return data
+
+
+# --- Logs --------------------------------------------------------------------------------------
+# Log lines and their tracebacks pass through this filter (LOGGING in config/settings.py): a
+# platform client's exception may quote the URL it called, and Graph API URLs carry the Page token.
+
+_SECRET_PARAMETERS = re.compile(
+    r"((?:access_token|appsecret_proof|client_secret|consumer_secret|crc_token|hub\.verify_token|verify_token|"
+    r"password|api_key|token)=)[^&\s'\"<>]+", re.I)
+_BEARER = re.compile(r"((?:Bearer|Token)\s+)[A-Za-z0-9._~+/=-]{8,}")
+# The token in a webhook address routes deliveries to a channel: kept out of the logs too.
+_WEBHOOK_ADDRESS = re.compile(r"(/webhooks/(?:x|meta)/)[^/\s'\"]+")
+_HIDDEN = SafeExceptionReporterFilter.cleansed_substitute
+
+
+def redact(text: str) -> str:
+    text = _SECRET_PARAMETERS.sub(lambda match: match.group(1) + _HIDDEN, text)
+    text = _BEARER.sub(lambda match: match.group(1) + _HIDDEN, text)
+    return _WEBHOOK_ADDRESS.sub(lambda match: match.group(1) + _HIDDEN, text)
+
+
+class RedactSecretsFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record is logged as it is
+            return True
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True

@@ -118,3 +118,29 @@ def test_reports_hide_credentials_under_any_name():
     for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CREDENTIALS_KEYS", "SECRET_KEY"):
         value = getattr(django_settings, name)
         assert str(value) not in settings_shown, name
+
+
+def test_log_lines_and_tracebacks_are_redacted():
+    import logging
+    import sys
+
+    from config.error_reports import RedactSecretsFilter
+
+    try:
+        raise ConnectionError(f"Max retries exceeded with url: /v19.0/me?access_token={BEARER}&fields=id")
+    except ConnectionError:
+        record = logging.LogRecord("inbox", logging.ERROR, __file__, 1, "calling %s with Bearer %s",
+                                   ("/webhooks/x/Ab3dEf9hIjKlMnOp/", BEARER), sys.exc_info())
+    assert RedactSecretsFilter().filter(record)
+    text = record.getMessage() + record.exc_text
+    assert BEARER not in text and "Ab3dEf9hIjKlMnOp" not in text
+    assert "access_token=****" in text and "/webhooks/x/****" in text
+
+
+def test_the_console_log_handler_redacts():
+    import logging
+
+    from config.error_reports import RedactSecretsFilter
+
+    handlers = [handler for handler in logging.getLogger().handlers if isinstance(handler, logging.StreamHandler)]
+    assert any(isinstance(f, RedactSecretsFilter) for handler in handlers for f in handler.filters)
