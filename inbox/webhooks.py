@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -43,9 +44,16 @@ logger = logging.getLogger(__name__)
 META_PLATFORMS = (Platform.FACEBOOK, Platform.INSTAGRAM)
 
 
+# What new_webhook_token makes (and longer, for tokens set another way): anything else, a NUL byte
+# included, is refused before it reaches the database.
+WEBHOOK_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
 def _channel(token: str, platforms) -> Channel | None:
     # No organization in a platform's request: the token in the address decides it, and the
     # signature (made with that channel's secret) proves the sender.
+    if not WEBHOOK_TOKEN.fullmatch(token):
+        return None
     return Channel.objects.unscoped().filter(webhook_token=token, platform__in=platforms).first()
 
 

@@ -104,6 +104,7 @@ def test_an_unknown_address_and_a_wrong_proof_answer_the_same(org, sandbox, clie
 
     answers = [
         client.get(missing, get_params), client.get(url, get_params),
+        client.get(f"/webhooks/{platform}/%00/", get_params), client.get(f"/webhooks/{platform}/{'A' * 500}/"),
         client.post(missing, b"{}", content_type="application/json", headers={header: "sha256=00"}),
         client.post(url, b"{}", content_type="application/json", headers={header: "sha256=00"}),
         client.post(url, b"{}", content_type="application/json"),
