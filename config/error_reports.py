@@ -37,11 +37,15 @@ class VigieExceptionReporterFilter(SafeExceptionReporterFilter):
         return True
 
     def cleanse_special_types(self, request, value):
-        if isinstance(value, (QuerySet, Manager)):
-            return f"<{type(value).__name__} of {value.model.__name__} (not evaluated in error reports)>"
-        if isinstance(value, HttpRequest):
-            # Its repr holds the query string.
-            return f"<{type(value).__name__}: {value.method} {value.path!r}>"
+        try:
+            if isinstance(value, (QuerySet, Manager)):
+                model = getattr(value.model, "__name__", "rows")
+                return f"<{type(value).__name__} of {model} (not evaluated in error reports)>"
+            if isinstance(value, HttpRequest):
+                # Its repr holds the query string.
+                return f"<{type(value).__name__}: {value.method} {value.path!r}>"
+        except Exception as error:  # noqa: BLE001 - a lazy object that fails must not break the report
+            return f"<{type(error).__name__} while reading this value>"
         value = super().cleanse_special_types(request, value)
         if isinstance(value, dict):
             return self.cleanse_setting("", value)
