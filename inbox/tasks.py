@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 
 from celery import shared_task
@@ -249,14 +252,40 @@ WEBHOOK_TASK_GRACE = timedelta(seconds=30)
 WEBHOOK_RETENTION = timedelta(days=3)
 
 
-def enqueue_webhook_delivery(delivery_id: int) -> None:
-    """Hand a stored delivery to a worker, never failing the webhook's answer: the row is in
-    PostgreSQL, and `sweep_webhook_deliveries` enqueues it again once the broker is back."""
+# How long a webhook's answer waits for its task to reach the broker. Past it the platform gets its
+# 200 anyway (the delivery is stored) and the hand-over finishes, or fails, in the background.
+WEBHOOK_ENQUEUE_WAIT = 1.0
+_webhook_publisher: ThreadPoolExecutor | None = None
+_webhook_publisher_lock = threading.Lock()
+
+
+def _publish_webhook_delivery(delivery_id: int) -> None:
     try:
-        ingest_webhook_delivery.delay(delivery_id)
+        # One attempt, no result to wait for: with Redis down, publish retries and the result
+        # backend's reconnection loop would only hold the thread for a delivery already stored.
+        ingest_webhook_delivery.apply_async((delivery_id,), retry=False, ignore_result=True)
     except Exception:  # noqa: BLE001 - the broker is down: the sweep picks the delivery up
-        logger.warning("webhook delivery %s is stored but its task could not be enqueued", delivery_id,
-                       exc_info=True)
+        logger.warning("webhook delivery %s is stored but its task could not be enqueued: the sweep will "
+                       "hand it over", delivery_id, exc_info=True)
+
+
+def enqueue_webhook_delivery(delivery_id: int) -> None:
+    """Hand a stored delivery to a worker without ever failing or holding up the webhook's answer
+    for long: the row is in PostgreSQL, and `sweep_webhook_deliveries` enqueues it again if this
+    hand-over is lost."""
+    global _webhook_publisher
+    if ingest_webhook_delivery.app.conf.task_always_eager:
+        _publish_webhook_delivery(delivery_id)  # runs the task here and now (tests, eager setups)
+        return
+    with _webhook_publisher_lock:
+        if _webhook_publisher is None:  # created in the process that uses it, never before a fork
+            _webhook_publisher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="webhook-enqueue")
+    future = _webhook_publisher.submit(_publish_webhook_delivery, delivery_id)
+    try:
+        future.result(timeout=WEBHOOK_ENQUEUE_WAIT)
+    except FutureTimeout:
+        logger.warning("webhook delivery %s is stored; the broker is slow to take its task, answering "
+                       "the platform anyway (the sweep covers a lost hand-over)", delivery_id)
 
 
 def _instagram_mentions(channel: Channel, mentions: list[dict]) -> list:
@@ -274,7 +303,7 @@ def _instagram_mentions(channel: Channel, mentions: list[dict]) -> list:
     return items
 
 
-@shared_task
+@shared_task(ignore_result=True)
 def ingest_webhook_delivery(delivery_id: int) -> int:
     """Ingest one stored delivery, once: the row is locked and marked processed in the same
     transaction as its messages, so a duplicate task or the sweep finds nothing left to do."""

@@ -183,29 +183,32 @@ def test_a_malformed_event_does_not_take_the_good_events_of_its_delivery_with_it
 
 @pytest.fixture
 def broker_unreachable():
-    """Celery's broker pointed at a port nothing listens on: publishing really fails, as with Redis down."""
+    """Celery's broker and result backend pointed at a port nothing listens on: publishing really
+    fails, as with Redis down."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     conf = celery_app.conf
-    previous = (conf.broker_url, conf.task_always_eager)
+    previous = (conf.broker_url, conf.result_backend, conf.task_always_eager)
 
-    def reset_pools():
+    def reset_connections():
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
+        celery_app._backend = celery_app._get_backend()  # built from the current result_backend
 
-    conf.broker_url, conf.task_always_eager = f"redis://127.0.0.1:{port}/0", False
-    reset_pools()
+    dead = f"redis://127.0.0.1:{port}/0"
+    conf.broker_url, conf.result_backend, conf.task_always_eager = dead, dead, False
+    reset_connections()
 
     class Outage:
         @staticmethod
         def end():
-            conf.broker_url, conf.task_always_eager = previous[0], True
-            reset_pools()
+            conf.broker_url, conf.result_backend, conf.task_always_eager = previous[0], previous[1], True
+            reset_connections()
 
     yield Outage
-    conf.broker_url, conf.task_always_eager = previous
-    reset_pools()
+    conf.broker_url, conf.result_backend, conf.task_always_eager = previous
+    reset_connections()
 
 
 @transactional
@@ -221,8 +224,9 @@ def test_a_delivery_is_stored_and_acknowledged_while_the_broker_is_down_then_swe
                          headers={"x-twitter-webhooks-signature": x_signature(body, X_SECRET)})
 
     assert answer.status_code == 200 and answer.json() == {"received": 1}
-    assert time.monotonic() - started < 10
-    assert "could not be enqueued" in caplog.text  # the broker really refused the task
+    assert time.monotonic() - started < 3  # answered well within the platforms' timeouts
+    # The broker really refused the task (or was still refusing it when the platform got its answer).
+    assert "is stored" in caplog.text and "the sweep" in caplog.text
     (delivery,) = WebhookDelivery.objects.for_organization(org)
     assert bytes(delivery.body) == body and delivery.processed_at is None
     assert messages_of(channel) == []
