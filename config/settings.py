@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    "accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -262,6 +263,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.OrganizationTokenAuthentication",
         "config.api_limits.RateLimitedTokenAuthentication",
         "config.api_limits.AnonymousRateLimit",
     ],
@@ -295,6 +297,7 @@ SPECTACULAR_SETTINGS = {
     # The ways to authenticate; AnonymousRateLimit only counts anonymous requests, it is not one.
     "AUTHENTICATION_WHITELIST": [
         "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.OrganizationTokenAuthentication",
         "config.api_limits.RateLimitedTokenAuthentication",
     ],
     "ENUM_NAME_OVERRIDES": {
