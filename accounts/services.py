@@ -132,12 +132,12 @@ def member_invite(*, organization: Organization, email: str, role: str, invited_
     with translation.override(language):
         subject = _("%(organization)s invites you to Vigie") % {"organization": organization.name}
         role_label = str(Role(role).label)
-    transaction.on_commit(lambda: _mail(
-        to=email, language=language, subject=subject, template="accounts/email/invitation.txt",
-        context={"organization": organization, "link": link, "role": role_label,
-                 "inviter": invited_by.display_name if invited_by else "", "expires_at": invitation.expires_at,
-                 "time_zone": organization.time_zone},
-    ))
+    # Sent before the transaction ends: a mail server refusing it refuses the invitation too, rather
+    # than leaving a pending invitation nobody received.
+    _mail(to=email, language=language, subject=subject, template="accounts/email/invitation.txt",
+          context={"organization": organization, "link": link, "role": role_label,
+                   "inviter": invited_by.display_name if invited_by else "", "expires_at": invitation.expires_at,
+                   "time_zone": organization.time_zone})
     return invitation
 
 
