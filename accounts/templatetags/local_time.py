@@ -40,3 +40,14 @@ def clock(value: datetime | None) -> str:
 @register.simple_tag
 def current_zone_label() -> str:
     return zone_label(timezone.get_current_timezone())
+
+
+@register.filter
+def iso_when(value: str) -> str:
+    """when() for a time stored as ISO text (activity data: a snooze's wake-up time)."""
+    if not value:
+        return ""
+    try:
+        return when(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return ""

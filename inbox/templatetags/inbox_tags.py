@@ -76,3 +76,14 @@ def _duration(minutes: int) -> str:
     if hours < 48:
         return f"{hours} h {rest:02d}" if rest else f"{hours} h"
     return _("%(days)s d") % {"days": hours // 24}
+
+
+@register.filter
+def state_label(code: str) -> str:
+    """A status or priority code kept in activity data ("snoozed", "urgent") in the reader's words."""
+    from ..models import ConversationStatus, Priority
+
+    if code in ConversationStatus.values:
+        return ConversationStatus(code).label
+    names = {priority.name.lower(): priority.label for priority in Priority}
+    return names.get(code, code)
