@@ -20,7 +20,7 @@ def _snooze_choice(page: str, label_start: str) -> str:
 
 
 @pytest.mark.parametrize("language,label,until", [("en", "Tomorrow 9:00 (Paris)", "until"),
-                                                   ("fr", "Demain 9:00 (Paris)", "jusqu’à")])
+                                                   ("fr", "Demain 9 h (Paris)", "jusqu'à")])
 def test_a_snooze_until_tomorrow_9_is_shown_at_9_paris_time(client, organization, language, label, until):
     agent = member(organization, Role.AGENT, email="snoozer@airdemo.example", language=language)
     conversation = ConversationFactory(organization=organization, status="open")

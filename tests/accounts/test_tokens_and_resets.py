@@ -23,7 +23,7 @@ def _create_token_on_the_page(client, organization, role="viewer") -> str:
     return re.search(r'data-testid="new-token-key">(vgt_[^<]+)<', page.content.decode()).group(1)
 
 
-@pytest.mark.parametrize("language,said", [("en", "not valid or was revoked"), ("fr", "révoquée")])
+@pytest.mark.parametrize("language,said", [("en", "not valid or was revoked"), ("fr", "a été révoqué")])
 def test_a_token_works_in_its_organization_until_revoked(client, admin_user, organization, language, said):
     client.force_login(admin_user)
     key = _create_token_on_the_page(client, organization)
