@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -16,8 +17,8 @@ from .serializers import (
     ApiTokenSerializer,
     InvitationSerializer,
     MemberRemovedSerializer,
-    MembershipRoleInputSerializer,
     MembershipOutputSerializer,
+    MembershipRoleInputSerializer,
     OrganizationSummarySerializer,
     TeamInputSerializer,
     TeamOutputSerializer,
@@ -28,7 +29,8 @@ def _members_by_id(organization, ids):
     memberships = selectors.member_users(organization=organization, user_ids=ids)
     missing = set(ids) - set(memberships)
     if missing:
-        raise APIValidationError({"member_ids": [f"No member of this organization has id {i}." for i in sorted(missing)]})
+        raise APIValidationError({"member_ids": [_("No member of this organization has id %(id)s.") % {"id": i}
+                                                 for i in sorted(missing)]})
     return list(memberships.values())
 
 

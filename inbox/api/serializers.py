@@ -1,5 +1,6 @@
 """Input and output shapes of the inbox API (separate, per the house style)."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -180,7 +181,7 @@ class BulkInputSerializer(serializers.Serializer):
 
     def validate(self, data):
         if not data.get("ids") and data.get("filter") is None:
-            raise serializers.ValidationError("Give the conversation ids, or a filter to act on everything it matches.")
+            raise serializers.ValidationError(_("Give the conversation ids, or a filter to act on everything it matches."))
         return data
 
 

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from accounts.live import broadcast_on_commit
 from accounts.models import Organization, User
@@ -73,14 +75,14 @@ def channel_connect(*, organization: Organization, platform: str, credentials: d
                     account: AccountInfo | None = None) -> Channel:
     """Connect a brand account. `account` is what the platform said about the credentials."""
     if platform not in Platform.values:
-        raise ValidationError(f"Unknown platform {platform!r}.")
+        raise ValidationError(_("Unknown platform “%(platform)s”.") % {"platform": platform})
     if not confirmed_brand_account:
         raise ValidationError(
-            "Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name."
+            _("Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name.")
         )
     if account is None:
-        raise ValidationError("The credentials were not checked with the platform.")
-    channel, _ = Channel.objects.for_organization(organization).update_or_create(
+        raise ValidationError(_("The credentials were not checked with the platform."))
+    channel, _created = Channel.objects.for_organization(organization).update_or_create(
         organization=organization, platform=platform, external_account_id=account.external_id,
         defaults={
             "handle": account.handle, "display_name": account.name, "avatar_url": account.avatar_url[:500],
@@ -177,11 +179,15 @@ def _check_with_platform(connector, *, which: str = "these credentials") -> Acco
     try:
         return connector.check_credentials()
     except CredentialsRevoked as error:
-        raise ValidationError(f"The platform refused {which}: {error}") from error
+        refused = (_("The platform refused the stored credentials: %(error)s") if which == "the stored credentials"
+                   else _("The platform refused these credentials: %(error)s"))
+        raise ValidationError(refused % {"error": error}) from error
     except RateLimited as error:
-        raise ValidationError(f"The platform is rate-limiting us; try again after {error.reset_at:%H:%M} UTC.") from error
+        raise ValidationError(_("The platform is rate-limiting us; try again after %(time)s.") % {
+            "time": date_format(timezone.localtime(error.reset_at), "H:i")}) from error
     except PlatformUnavailable as error:
-        raise ValidationError(f"The platform could not be reached, try again in a moment: {error}") from error
+        raise ValidationError(_("The platform could not be reached, try again in a moment: %(error)s") % {
+            "error": error}) from error
     except ConnectorError as error:
         raise ValidationError(str(error)) from error
 
@@ -196,14 +202,14 @@ def channel_connect_checked(*, organization: Organization, platform: str, creden
 
     if not confirmed_brand_account:
         raise ValidationError(
-            "Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name."
+            _("Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name.")
         )
     options = {"base_url": settings.PLATFORM_BASE_URLS.get(platform, "")}
     options.update(connection or {})
     try:
         connector = connector_for(platform, credentials=credentials, settings=options)
     except (KeyError, TypeError, ValueError) as error:
-        raise ValidationError(f"Some connection details are missing or wrong: {error}") from error
+        raise ValidationError(_("Some connection details are missing or wrong: %(error)s") % {"error": error}) from error
     account = _check_with_platform(connector)
     return channel_connect(organization=organization, platform=platform, credentials=credentials,
                            connection=connection, actor=actor, confirmed_brand_account=True, account=account)
