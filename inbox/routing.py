@@ -70,7 +70,7 @@ def validate_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
     unknown = set(conditions) - CONDITION_KEYS
     if unknown:
         raise ValidationError(_("Unknown routing condition “%(key)s”: use %(keys)s.") % {
-            "key": sorted(unknown)[0], "keys": ", ".join(sorted(CONDITION_KEYS))})
+            "key": sorted(unknown)[0], "keys": ", ".join(f"“{key}”" for key in sorted(CONDITION_KEYS))})
     for key in ("channels", "keywords", "exclude_keywords", "languages", "kinds"):
         if key in conditions and not isinstance(conditions[key], list):
             raise ValidationError(_("Routing condition “%(key)s” must be a list.") % {"key": key})

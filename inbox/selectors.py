@@ -81,8 +81,8 @@ class ConversationFilters:
             status = []
         bad = [s for s in status if s not in ConversationStatus.values]
         if bad:
-            raise ValidationError({"status": _("Unknown status “%(status)s”: use %(choices)s or all.") % {
-                "status": bad[0], "choices": ", ".join(ConversationStatus.values)}})
+            raise ValidationError({"status": _("Unknown status “%(status)s”: use %(choices)s.") % {
+                "status": bad[0], "choices": ", ".join(f"“{code}”" for code in [*ConversationStatus.values, "all"])}})
         priorities = []
         for name in many("priority"):
             try:

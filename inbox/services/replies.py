@@ -54,8 +54,8 @@ def _check_channel(conversation: Conversation, channel: Channel, *, confirm_othe
         raise ValidationError(_("That channel belongs to another organization."))
     if channel.platform != conversation.channel.platform:
         raise ValidationError(
-            f"This conversation is on {conversation.channel.get_platform_display()}: "
-            f"it cannot be answered from a {channel.get_platform_display()} account."
+            _("This conversation is on %(platform)s: it cannot be answered from a %(other)s account.") % {
+                "platform": conversation.channel.get_platform_display(), "other": channel.get_platform_display()}
         )
     if channel.status == ChannelStatus.DISABLED:
         raise ValidationError(_("%(channel)s is paused by an admin: nothing is sent from it until it is resumed.") % {
