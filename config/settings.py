@@ -300,6 +300,12 @@ SPECTACULAR_SETTINGS = {
         "accounts.authentication.OrganizationTokenAuthentication",
         "config.api_limits.RateLimitedTokenAuthentication",
     ],
+    # Operations grouped by resource ("conversations", "members"...), not all under "v1".
+    "SCHEMA_PATH_PREFIX": r"/api/v1(/o/\{organization_slug\})?",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_schema.describe_operations",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "inbox.models.ConversationStatus",
         "ChannelStatusEnum": "inbox.models.ChannelStatus",
