@@ -22,6 +22,7 @@ from .credentials import CredentialsUnreadable
 from .models import Channel, ChannelStatus, DeliveryState, Message, Platform
 from .services import channels as channel_services
 from .services import (
+    UnparsableItem,
     conversations_wake_snoozed,
     mentions_ingest,
     message_mark_failed,
@@ -90,7 +91,16 @@ def ingest_webhook_items(channel_id: int, items: list[dict]) -> int:
     channel = Channel.objects.unscoped().select_related("organization").filter(pk=channel_id).first()
     if channel is None or channel.status == ChannelStatus.DISABLED:
         return 0  # removed or paused by an admin: a paused channel takes nothing in
-    return mentions_ingest(channel=channel, items=[item_from_json(item) for item in items]).created
+    parsed: list = []
+    for item in items:
+        # Item by item: one unreadable item is dead-lettered, the rest of the delivery goes in.
+        try:
+            parsed.append(item_from_json(item))
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            parsed.append(UnparsableItem(payload=item if isinstance(item, dict) else {"repr": repr(item)[:2000]},
+                                         reason=f"The webhook item could not be read ({error.__class__.__name__}: "
+                                                f"{error})."))
+    return mentions_ingest(channel=channel, items=parsed).created
 
 
 # Platforms whose API honours our idempotency key: sending the same key twice gives back the first

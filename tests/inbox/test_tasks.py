@@ -41,6 +41,9 @@ def sandbox_channel(organization, sandbox, platform: str = "x", **options) -> Ch
     elif platform == "mastodon":
         credentials = {"access_token": "token"}
         account, handle = config["mastodon"]["account_id"], f"@{config['mastodon']['acct']}"
+    elif platform == "bluesky":
+        credentials = {"handle": config["bluesky"]["handle"], "app_password": "app-password"}
+        account, handle = config["bluesky"]["did"], f"@{config['bluesky']['handle']}"
     else:
         raise ValueError(platform)
     connection |= options
