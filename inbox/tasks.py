@@ -20,7 +20,6 @@ from .connectors.base import (
 )
 from .credentials import CredentialsUnreadable
 from .models import Channel, ChannelStatus, DeliveryState, Message, Platform
-from .services import channels as channel_services
 from .services import (
     UnparsableItem,
     conversations_wake_snoozed,
@@ -29,6 +28,7 @@ from .services import (
     message_mark_sent,
     sla_breaches_record,
 )
+from .services import channels as channel_services
 
 logger = logging.getLogger(__name__)
 
