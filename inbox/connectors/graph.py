@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +27,15 @@ from inbox.connectors.base import (
     SendRefused,
     SentMessage,
 )
-from inbox.connectors.common import DEFAULT_TIMEOUT, Watermark, now, parse_time, rebased_session
+from inbox.connectors.common import (
+    DEFAULT_TIMEOUT,
+    LOOKUP_CLOCK_MARGIN,
+    Watermark,
+    now,
+    parse_time,
+    rebased_session,
+    same_text,
+)
 
 GRAPH_ORIGIN = "https://graph.facebook.com"
 API_VERSION = "v21.0"
@@ -162,6 +170,22 @@ class GraphConnector:
             raise PlatformUnavailable(f"{label} did not answer in time while {action}: will retry.") from error
         except requests.RequestException as error:
             raise PlatformUnavailable(f"Could not reach {label} while {action}: will retry.") from error
+
+    # -- looking up a send whose outcome is unknown -------------------------------------------
+
+    def find_in_edge(self, path: str, *, text: str, text_field: str, fields: str, since: datetime,
+                     ours: Callable[[dict[str, Any]], bool], time_field: str) -> dict[str, Any] | None:
+        """Our node with this text on a Graph edge (a comment's answers), newest first."""
+        oldest = since - LOOKUP_CLOCK_MARGIN
+        listing = self.pages(path, {"fields": fields, "order": "reverse_chronological", "limit": 100},
+                             action="looking for a reply that may already be posted")
+        for node in listing:
+            moment = parse_time(node.get(time_field))
+            if moment is not None and moment < oldest:
+                return None
+            if ours(node) and same_text(node.get(text_field), text):
+                return node
+        return None
 
     # -- private messages (Messenger, Instagram Direct) ---------------------------------------
 

@@ -16,6 +16,7 @@ from inbox.connectors.base import (
     CredentialsRevoked,
     FetchResult,
     ItemKind,
+    LookupUnsupported,
     PlatformAuthor,
     PlatformItem,
     PlatformUnavailable,
@@ -25,7 +26,15 @@ from inbox.connectors.base import (
     SendRefused,
     SentMessage,
 )
-from inbox.connectors.common import DEFAULT_TIMEOUT, from_epoch, parse_time, rebased_session
+from inbox.connectors.common import (
+    DEFAULT_TIMEOUT,
+    LOOKUP_CLOCK_MARGIN,
+    LOOKUP_PAGES,
+    from_epoch,
+    parse_time,
+    rebased_session,
+    same_text,
+)
 
 X_ORIGIN = "https://api.twitter.com"
 TWITTER_EPOCH_MS = 1288834974657
@@ -325,6 +334,29 @@ class XConnector:
         tweet_id = payload["data"]["id"]
         handle = self.username or "i/web"
         return SentMessage(external_id=tweet_id, url=f"https://x.com/{handle}/status/{tweet_id}", raw=payload)
+
+    def find_sent(self, *, text: str, in_reply_to_external_id: str, recipient_external_id: str = "",
+                  private: bool = False, since: datetime) -> SentMessage | None:
+        """Our reply with this text to that post, among the account's posts since the send began."""
+        if private:
+            raise LookupUnsupported("X direct messages cannot be looked up by this channel.")
+        user_id = self._brand_user_id()
+        token = None
+        with self._translated_errors("looking for a reply that may already be posted"):
+            for _ in range(LOOKUP_PAGES):
+                payload = self.client.get_users_tweets(
+                    user_id, start_time=since - LOOKUP_CLOCK_MARGIN, max_results=100, pagination_token=token,
+                    tweet_fields=["created_at", "referenced_tweets"], user_auth=self.user_auth)
+                for tweet in payload.get("data") or []:
+                    parents = {ref["id"] for ref in tweet.get("referenced_tweets") or [] if ref["type"] == "replied_to"}
+                    if in_reply_to_external_id in parents and same_text(tweet.get("text"), text):
+                        handle = self.username or "i/web"
+                        return SentMessage(external_id=tweet["id"], url=f"https://x.com/{handle}/status/{tweet['id']}",
+                                           raw={"data": tweet, "found_by_lookup": True})
+                token = (payload.get("meta") or {}).get("next_token")
+                if not token:
+                    return None
+        return None
 
     def send_private_message(self, *, recipient_external_id: str, text: str, idempotency_key: str) -> SentMessage:
         """`recipient_external_id`: a user id, "dm:<user id>", or a dm_conversation_id ("<id>-<id>")."""

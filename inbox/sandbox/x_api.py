@@ -31,6 +31,10 @@ def rate_limit_headers(remaining: int = 449, reset_in: int = 900) -> dict[str, s
     }
 
 
+def parse_iso(value: str) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
 def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> Response:
     return json_response(
         status,
@@ -251,6 +255,28 @@ class XWorld:
             bounds.append(int(request.arg("until_id") or 0))
         return min(bounds) if bounds else None
 
+    def users_tweets(self, request: Request, user_id: str) -> Response:
+        """A user's own posts, newest first, from `start_time` on when given."""
+        max_results = int(request.arg("max_results") or 10)
+        if not 5 <= max_results <= 100:
+            return problem(400, "Invalid Request", "The `max_results` query parameter value is not between 5 and 100")
+        start_time = parse_iso(request.arg("start_time") or "")
+        until = self.until(request, request.arg("pagination_token"))
+        chosen: list[int] = []
+        more = False
+        for number in reversed(self.everything.ids):
+            tweet = self.tweets[number]
+            if (until is not None and number >= until) or tweet["author_id"] != user_id:
+                continue
+            if start_time and parse_iso(tweet["created_at"]) < start_time:
+                break
+            if len(chosen) == max_results:
+                more = True
+                break
+            chosen.append(number)
+        return json_response(200, self.render_tweets(chosen, request, self.page_meta(chosen, more)),
+                             rate_limit_headers())
+
     def create_tweet(self, request: Request) -> Response:
         payload = request.json()
         text = payload.get("text", "")
@@ -310,6 +336,7 @@ class XWorld:
     def register(self, router: Router) -> None:
         router.add("GET", r"/2/users/me", self.users_me)
         router.add("GET", r"/2/users/(?P<user_id>\d+)/mentions", self.mentions_timeline)
+        router.add("GET", r"/2/users/(?P<user_id>\d+)/tweets", self.users_tweets)
         router.add("GET", r"/2/tweets/search/recent", self.search_recent)
         router.add("POST", r"/2/tweets", self.create_tweet)
         router.add("GET", r"/2/dm_events", self.list_dm_events)
