@@ -201,7 +201,8 @@ class BlueskyConnector:
                 cursor = answer.cursor
                 if not cursor:
                     return None
-        return None
+        # Not found among more posts than a look-up reads: it cannot say "not posted".
+        raise LookupUnsupported("The account posted too much since this reply to tell whether it went out.")
 
     def send_private_message(self, *, recipient_external_id: str, text: str, idempotency_key: str) -> SentMessage:
         raise SendRefused("Bluesky private messages are not supported by this channel: reply in public or "

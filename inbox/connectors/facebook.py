@@ -88,7 +88,7 @@ class FacebookConnector(GraphConnector):
             raise LookupUnsupported("Messenger messages cannot be looked up by this channel.")
         node = self.find_in_edge(
             f"{in_reply_to_external_id}/comments", text=text, text_field="message",
-            fields="id,message,from,created_time", since=since, time_field="created_time",
+            fields="id,message,from,created_time", since=since, time_field="created_time", newest_first=True,
             ours=lambda comment: (comment.get("from") or {}).get("id") == self.page_id)
         if node is None:
             return None

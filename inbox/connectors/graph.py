@@ -174,15 +174,19 @@ class GraphConnector:
     # -- looking up a send whose outcome is unknown -------------------------------------------
 
     def find_in_edge(self, path: str, *, text: str, text_field: str, fields: str, since: datetime,
-                     ours: Callable[[dict[str, Any]], bool], time_field: str) -> dict[str, Any] | None:
-        """Our node with this text on a Graph edge (a comment's answers), newest first."""
+                     ours: Callable[[dict[str, Any]], bool], time_field: str,
+                     newest_first: bool) -> dict[str, Any] | None:
+        """Our node with this text on a Graph edge (a comment's answers), dated from `since` on.
+        Only a newest-first listing may stop at the first older node; another is read to its end
+        (up to `page_limit` pages)."""
         oldest = since - LOOKUP_CLOCK_MARGIN
-        listing = self.pages(path, {"fields": fields, "order": "reverse_chronological", "limit": 100},
-                             action="looking for a reply that may already be posted")
-        for node in listing:
+        args = {"fields": fields, "limit": 100, **({"order": "reverse_chronological"} if newest_first else {})}
+        for node in self.pages(path, args, action="looking for a reply that may already be posted"):
             moment = parse_time(node.get(time_field))
             if moment is not None and moment < oldest:
-                return None
+                if newest_first:
+                    return None
+                continue
             if ours(node) and same_text(node.get(text_field), text):
                 return node
         return None

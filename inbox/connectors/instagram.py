@@ -135,7 +135,8 @@ class InstagramConnector(GraphConnector):
         mine = self.call(self.ig_user_id, args={"fields": "username"}, action="checking the account").get("username")
         node = self.find_in_edge(
             f"{in_reply_to_external_id}/replies", text=text, text_field="text", fields="id,text,username,timestamp",
-            since=since, time_field="timestamp", ours=lambda reply: bool(mine) and reply.get("username") == mine)
+            since=since, time_field="timestamp", newest_first=False,  # replies come oldest first
+            ours=lambda reply: bool(mine) and reply.get("username") == mine)
         return SentMessage(external_id=node["id"], raw={**node, "found_by_lookup": True}) if node else None
 
     def check_credentials(self) -> AccountInfo:

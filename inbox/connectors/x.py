@@ -356,7 +356,8 @@ class XConnector:
                 token = (payload.get("meta") or {}).get("next_token")
                 if not token:
                     return None
-        return None
+        # Not found among more posts than a look-up reads: it cannot say "not posted".
+        raise LookupUnsupported("The account posted too much since this reply to tell whether it went out.")
 
     def send_private_message(self, *, recipient_external_id: str, text: str, idempotency_key: str) -> SentMessage:
         """`recipient_external_id`: a user id, "dm:<user id>", or a dm_conversation_id ("<id>-<id>")."""

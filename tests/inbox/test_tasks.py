@@ -431,13 +431,13 @@ def test_a_send_that_times_out_is_looked_up_until_it_shows_then_marked_sent_not_
     poll_channel(channel.pk)
     message = _outbound(channel, sandbox)
     # X is slow to take the post: it lands after the connector has given up waiting.
-    sandbox.fail("x", "slow", times=1, path="/2/tweets", delay_ms=1500)
+    sandbox.fail("x", "slow", times=1, path="/2/tweets", delay_ms=3000)
 
     # Not there yet when looked up: still SENDING, looked up again later, never re-posted blindly.
     assert send_message.apply(args=[message.pk]).get() == "retry later"
     message.refresh_from_db()
     assert (message.state, message.error_code) == (DeliveryState.SENDING, tasks.OUTCOME_UNKNOWN)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 10
     while not sandbox.posted("x") and time.monotonic() < deadline:
         time.sleep(0.05)  # the sandbox finishes the slow post
 
