@@ -44,7 +44,7 @@ SEND_IN_FLIGHT = timedelta(seconds=settings.VIGIE_SEND_IN_FLIGHT_SECONDS)
 # reply sent again) only this long after the send began: a platform may show a post a little late.
 NOT_POSTED_AFTER = timedelta(seconds=30)
 # Past this, a platform that still cannot be asked leaves the reply to a person ("maybe sent").
-SETTLE_DEADLINE = timedelta(seconds=50)
+SETTLE_DEADLINE = timedelta(seconds=45)
 # Retries are never scheduled further ahead than the broker's visibility timeout (a reserved
 # message older than that would be handed to a second worker); longer waits come back through
 # sweep_stuck_sends.
