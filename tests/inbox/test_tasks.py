@@ -504,7 +504,10 @@ def test_a_look_up_the_platform_cannot_answer_is_retried_then_left_to_a_person_i
     assert sandbox.posted("bluesky") == []
 
 
-def test_facebook_and_instagram_replies_answered_late_are_found_and_marked_sent(org, sandbox):
+def test_x_facebook_and_instagram_replies_answered_late_are_found_and_marked_sent(org, sandbox):
+    x = sandbox_channel(org, sandbox, platform="x", timeout=0.5)
+    sandbox.inject_x_mention("@vigie_brand mon vol ?", author="lea")
+    poll_channel(x.pk)
     facebook = sandbox_channel(org, sandbox, platform="facebook", timeout=0.5)
     sandbox.inject_facebook_comment("Où est mon remboursement ?", author="Camille")
     poll_channel(facebook.pk)
@@ -513,10 +516,11 @@ def test_facebook_and_instagram_replies_answered_late_are_found_and_marked_sent(
     sandbox.inject_instagram_comment("Et mes bagages ?", username="paul", media_id=media["id"])
     poll_channel(instagram.pk)
 
-    for channel in (facebook, instagram):
+    creates = {"x": "/2/tweets", "facebook": "/comments", "instagram": "/replies"}
+    for channel in (x, facebook, instagram):
         message = _outbound(channel, sandbox)
-        sandbox.fail(channel.platform, "slow_accept", times=1,
-                     path="/comments" if channel.platform == "facebook" else "/replies", delay_ms=1500)
+        # The platform stores the reply, then answers after the connector's 0.5 s timeout.
+        sandbox.fail(channel.platform, "slow_accept", times=1, path=creates[channel.platform], delay_ms=1500)
         assert send_message.apply(args=[message.pk]).get() == "sent", channel.platform
         message.refresh_from_db()
         posted = sandbox.posted(channel.platform)
