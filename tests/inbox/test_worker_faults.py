@@ -153,15 +153,22 @@ def test_a_worker_killed_mid_poll_and_mid_send_is_caught_up_by_the_next_one_noth
         reply.refresh_from_db()
         return reply.state != DeliveryState.SENDING
 
-    caught_up = wait_for(lambda: len(inbound()) >= 13, timeout=CATCH_UP_BOUND_S, what="catching up", beat=beat)
-    settled_s = (time.monotonic() - restarted_at) + wait_for(settled, timeout=CATCH_UP_BOUND_S, what="settling",
-                                                              beat=beat)
+    # Each recovery timed on its own, from the restart.
+    done: dict[str, float] = {}
+
+    def recovered() -> bool:
+        for name, check in (("caught_up", lambda: len(inbound()) >= 13), ("settled", settled)):
+            if name not in done and check():
+                done[name] = time.monotonic() - restarted_at
+        return len(done) == 2
+
+    wait_for(recovered, timeout=CATCH_UP_BOUND_S, what="catching up and settling the reply", beat=beat)
     print(f"\nworker SIGKILLed mid-poll and mid-send; restarted {restart_s:.1f} s later; inbox caught up "
-          f"{caught_up:.1f} s and reply settled {settled_s:.1f} s after the restart")
+          f"{done['caught_up']:.1f} s and reply settled {done['settled']:.1f} s after the restart")
 
     ids = inbound()
     assert len(ids) == len(set(ids)) == 13 and set(burst) <= set(ids)  # nothing lost, nothing twice
     posted = sandbox.posted("bluesky")
     assert len(posted) == 1  # the reply posted once
     assert (reply.state, reply.external_id) == (DeliveryState.SENT, posted[0]["id"])
-    assert caught_up <= CATCH_UP_BOUND_S and settled_s <= CATCH_UP_BOUND_S
+    assert done["caught_up"] <= CATCH_UP_BOUND_S and done["settled"] <= CATCH_UP_BOUND_S
