@@ -526,3 +526,25 @@ def test_x_facebook_and_instagram_replies_answered_late_are_found_and_marked_sen
         posted = sandbox.posted(channel.platform)
         assert len(posted) == 1 and message.external_id == posted[0]["id"]
         assert message.raw["found_by_lookup"] is True
+
+
+def test_a_poll_lease_is_renewed_while_the_poll_runs_and_never_overwrites_the_polls_outcome(org, monkeypatch):
+    monkeypatch.setattr(tasks, "POLL_LEASE", timedelta(seconds=0.3))  # renewed every 0.1 s
+    claimed_until = timezone.now() + tasks.POLL_LEASE
+    channel = ChannelFactory(organization=org, next_poll_at=claimed_until)
+
+    def next_poll_at():
+        return Channel.objects.unscoped().get(pk=channel.pk).next_poll_at
+
+    with tasks.PollLease(channel.pk):
+        deadline = time.monotonic() + 5
+        while next_poll_at() == claimed_until and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert next_poll_at() > claimed_until  # renewed while the poll runs
+        outcome = timezone.now() + timedelta(minutes=1)  # the poll records when to come back
+        Channel.objects.unscoped().filter(pk=channel.pk).update(next_poll_at=outcome)
+        time.sleep(0.35)  # a few renewal rounds
+        assert next_poll_at() == outcome
+    renewals_stopped = next_poll_at()
+    time.sleep(0.25)
+    assert next_poll_at() == renewals_stopped == outcome
