@@ -243,12 +243,8 @@ def send_message(self, message_id: int) -> str:
             if not unanswered and started and now - started < SEND_IN_FLIGHT:
                 in_flight_left = SEND_IN_FLIGHT - (now - started)
                 return _retry_later(self, countdown=int(in_flight_left.total_seconds()) + 1)
-            if channel.platform not in IDEMPOTENT_SEND_PLATFORMS:
-                settle = True
-            else:
-                settle = False
-        else:
-            settle = False
+        # An idempotency key makes a repeat harmless; elsewhere an interrupted send is looked up.
+        settle = message.state == DeliveryState.SENDING and channel.platform not in IDEMPOTENT_SEND_PLATFORMS
         if not settle:
             refusal = _channel_refuses(self, message, channel, now)
             if refusal:

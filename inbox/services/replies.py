@@ -202,6 +202,8 @@ def reply_retry(*, message: Message, actor: User) -> Message:
 @transaction.atomic
 def message_mark_sent(*, message: Message, external_id: str, url: str = "", raw: dict | None = None) -> Message:
     locked = Message.objects.for_organization(message.organization_id).select_for_update().get(pk=message.pk)
+    if locked.state == DeliveryState.SENT and locked.external_id == external_id:
+        return locked  # the same post, recorded already by another delivery (two look-ups found it)
     if locked.state not in (DeliveryState.QUEUED, DeliveryState.SENDING) or locked.attempts != message.attempts:
         # Another delivery already settled this reply (failed as "maybe sent", retried): the
         # platform's answer is logged, the state a person acted on is kept.
