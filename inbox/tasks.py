@@ -132,6 +132,13 @@ def _poll_channel(channel_id: int) -> int:
         # channel's health and retried with backoff like an outage, never swallowed.
         channel_services.channel_poll_failed(channel=channel, message=str(error))
         return 0
+    except Exception as error:  # noqa: BLE001 - a connector that chokes on an answer must not crash every lease
+        # Otherwise the task would fail again at every lease (seconds), with nothing on the health.
+        logger.exception("poll of channel %s failed", channel.pk)
+        channel_services.channel_poll_failed(
+            channel=channel, message=f"Vigie could not read what {channel.get_platform_display()} answered "
+                                     f"({error.__class__.__name__}): will retry.")
+        return 0
     # The items and the cursor that follows them commit together: a worker killed before the
     # commit leaves the old cursor, the next poll fetches the same items, nothing is lost; the
     # duplicate check makes a re-fetch harmless.

@@ -548,3 +548,19 @@ def test_a_poll_lease_is_renewed_while_the_poll_runs_and_never_overwrites_the_po
     renewals_stopped = next_poll_at()
     time.sleep(0.25)
     assert next_poll_at() == renewals_stopped == outcome
+
+
+def test_a_poll_the_connector_cannot_read_backs_off_on_the_channels_health_instead_of_crashing(
+        org, sandbox, monkeypatch):
+    channel = sandbox_channel(org, sandbox)
+
+    class Choking:
+        def fetch(self, cursor):
+            raise KeyError("id")
+
+    monkeypatch.setattr(channel_services, "connector_for_channel", lambda channel: Choking())
+    assert poll_channel(channel.pk) == 0
+
+    channel.refresh_from_db()
+    assert channel.consecutive_failures == 1 and "could not read what X answered (KeyError)" in channel.last_poll_error
+    assert channel.next_poll_at > timezone.now() + timedelta(seconds=20)  # backoff, not the next tick
