@@ -1,4 +1,7 @@
-"""Dead letters: one per item and channel, with how often and when it was last seen."""
+"""Dead letters: keyed by item, with how often and when it was last seen; repeats merged.
+
+The unique constraint comes in 0006: PostgreSQL refuses to build an index in the transaction
+that just changed the rows."""
 
 import hashlib
 import json
@@ -57,14 +60,4 @@ class Migration(migrations.Migration):
             model_name="deadletter", name="last_seen_at", field=models.DateTimeField(default=django.utils.timezone.now),
         ),
         migrations.RunPython(merge_existing, migrations.RunPython.noop),
-        migrations.RemoveIndex(model_name="deadletter", name="dead_letter_recent"),
-        migrations.AddIndex(
-            model_name="deadletter",
-            index=models.Index(fields=["organization", "-last_seen_at"], name="dead_letter_recent"),
-        ),
-        migrations.AddConstraint(
-            model_name="deadletter",
-            constraint=models.UniqueConstraint(fields=("organization", "channel", "item_key"),
-                                               name="dead_letter_once_per_item"),
-        ),
     ]
