@@ -337,10 +337,12 @@ class XConnector:
 
     def find_sent(self, *, text: str, in_reply_to_external_id: str, recipient_external_id: str = "",
                   private: bool = False, since: datetime) -> SentMessage | None:
-        """Our reply with this text to that post, among the account's posts since the send began."""
-        if private:
-            raise LookupUnsupported("X direct messages cannot be looked up by this channel.")
+        """Our reply with this text to that post, among the account's posts since the send began; or
+        our direct message with this text in the conversation with that person."""
         user_id = self._brand_user_id()
+        if private:
+            return self._find_sent_direct_message(text=text, recipient=recipient_external_id.removeprefix("dm:"),
+                                                  user_id=user_id, since=since)
         token = None
         with self._translated_errors("looking for a reply that may already be posted"):
             for _ in range(LOOKUP_PAGES):
@@ -358,6 +360,29 @@ class XConnector:
                     return None
         # Not found among more posts than a look-up reads: it cannot say "not posted".
         raise LookupUnsupported("The account posted too much since this reply to tell whether it went out.")
+
+    def _find_sent_direct_message(self, *, text: str, recipient: str, user_id: str,
+                                  since: datetime) -> SentMessage | None:
+        oldest = since - LOOKUP_CLOCK_MARGIN
+        where = {"dm_conversation_id": recipient} if "-" in recipient else {"participant_id": recipient}
+        token = None
+        with self._translated_errors("looking for a direct message that may already be sent"):
+            for _ in range(LOOKUP_PAGES):
+                payload = self.client.get_direct_message_events(
+                    **where, dm_event_fields=DM_FIELDS, event_types="MessageCreate", max_results=100,
+                    pagination_token=token, user_auth=self.user_auth)
+                for event in payload.get("data") or []:  # newest first
+                    moment = parse_time(event.get("created_at")) or snowflake_time(event["id"])
+                    if moment < oldest:
+                        return None
+                    if event.get("sender_id") == user_id and same_text(event.get("text"), text):
+                        return SentMessage(external_id=event["id"],
+                                           url=f"https://x.com/messages/{event.get('dm_conversation_id', '')}",
+                                           raw={"data": event, "found_by_lookup": True})
+                token = (payload.get("meta") or {}).get("next_token")
+                if not token:
+                    return None
+        raise LookupUnsupported("The conversation had too many messages since this one to tell whether it went out.")
 
     def send_private_message(self, *, recipient_external_id: str, text: str, idempotency_key: str) -> SentMessage:
         """`recipient_external_id`: a user id, "dm:<user id>", or a dm_conversation_id ("<id>-<id>")."""

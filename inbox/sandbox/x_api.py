@@ -319,6 +319,25 @@ class XWorld:
         body["meta"] = meta
         return json_response(200, body, rate_limit_headers(299))
 
+    def conversation_dm_events(self, request: Request, participant_id: str = "", conversation_id: str = "") -> Response:
+        """One conversation's events, newest first (`/with/<participant>/` names the one-to-one one)."""
+        if participant_id:
+            low, high = sorted([int(self.me["id"]), int(participant_id)])
+            conversation_id = f"{low}-{high}"
+        max_results = int(request.arg("max_results") or 100)
+        token = request.arg("pagination_token")
+        until = decode_token(token) if token else None
+        numbers = [n for n in reversed(self.dm_timeline.ids) if (until is None or n < until)
+                   and self.dm_events[n]["dm_conversation_id"] == conversation_id]
+        chosen, more = numbers[:max_results], len(numbers) > max_results
+        fields = set(request.args("dm_event.fields"))
+        data = [{**{key: self.dm_events[n][key] for key in ("id", "event_type", "text")},
+                 **{key: self.dm_events[n][key] for key in fields if key in self.dm_events[n]}} for n in chosen]
+        meta: dict[str, Any] = {"result_count": len(data)}
+        if more:
+            meta["next_token"] = encode_token(chosen[-1])
+        return json_response(200, {**({"data": data} if data else {}), "meta": meta}, rate_limit_headers(299))
+
     def send_dm(self, request: Request, participant_id: str = "", conversation_id: str = "") -> Response:
         text = request.json().get("text", "")
         if conversation_id:
@@ -337,6 +356,8 @@ class XWorld:
         router.add("GET", r"/2/users/me", self.users_me)
         router.add("GET", r"/2/users/(?P<user_id>\d+)/mentions", self.mentions_timeline)
         router.add("GET", r"/2/users/(?P<user_id>\d+)/tweets", self.users_tweets)
+        router.add("GET", r"/2/dm_conversations/with/(?P<participant_id>\d+)/dm_events", self.conversation_dm_events)
+        router.add("GET", r"/2/dm_conversations/(?P<conversation_id>[\d-]+)/dm_events", self.conversation_dm_events)
         router.add("GET", r"/2/tweets/search/recent", self.search_recent)
         router.add("POST", r"/2/tweets", self.create_tweet)
         router.add("GET", r"/2/dm_events", self.list_dm_events)
