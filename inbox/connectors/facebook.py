@@ -9,7 +9,6 @@ from inbox.connectors.base import (
     AccountInfo,
     FetchResult,
     ItemKind,
-    LookupUnsupported,
     PlatformAuthor,
     PlatformItem,
     SentMessage,
@@ -83,12 +82,15 @@ class FacebookConnector(GraphConnector):
 
     def find_sent(self, *, text: str, in_reply_to_external_id: str, recipient_external_id: str = "",
                   private: bool = False, since: datetime) -> SentMessage | None:
-        """Our comment with this text under that post or comment."""
+        """Our comment with this text under that post or comment, or our Messenger message with this
+        text to that person."""
         if private:
-            raise LookupUnsupported("Messenger messages cannot be looked up by this channel.")
+            return self.find_sent_private_message(text=text, recipient_external_id=recipient_external_id,
+                                                  since=since, inbox="messenger")
         node = self.find_in_edge(
             f"{in_reply_to_external_id}/comments", text=text, text_field="message",
             fields="id,message,from,created_time", since=since, time_field="created_time", newest_first=True,
+            args={"order": "reverse_chronological"},
             ours=lambda comment: (comment.get("from") or {}).get("id") == self.page_id)
         if node is None:
             return None

@@ -174,14 +174,14 @@ class GraphConnector:
     # -- looking up a send whose outcome is unknown -------------------------------------------
 
     def find_in_edge(self, path: str, *, text: str, text_field: str, fields: str, since: datetime,
-                     ours: Callable[[dict[str, Any]], bool], time_field: str,
-                     newest_first: bool) -> dict[str, Any] | None:
-        """Our node with this text on a Graph edge (a comment's answers), dated from `since` on.
-        Only a newest-first listing may stop at the first older node; another is read to its end
-        (up to `page_limit` pages)."""
+                     ours: Callable[[dict[str, Any]], bool], time_field: str, newest_first: bool,
+                     args: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """Our node with this text on a Graph edge (a comment's answers, a conversation's messages),
+        dated from `since` on. Only a newest-first listing may stop at the first older node; another
+        is read to its end (up to `page_limit` pages)."""
         oldest = since - LOOKUP_CLOCK_MARGIN
-        args = {"fields": fields, "limit": 100, **({"order": "reverse_chronological"} if newest_first else {})}
-        for node in self.pages(path, args, action="looking for a reply that may already be posted"):
+        for node in self.pages(path, {"fields": fields, "limit": 100, **(args or {})},
+                               action="looking for a reply that may already be posted"):
             moment = parse_time(node.get(time_field))
             if moment is not None and moment < oldest:
                 if newest_first:
@@ -190,6 +190,20 @@ class GraphConnector:
             if ours(node) and same_text(node.get(text_field), text):
                 return node
         return None
+
+    def find_sent_private_message(self, *, text: str, recipient_external_id: str, since: datetime,
+                                  inbox: str) -> SentMessage | None:
+        """Our message with this text in the conversation with that person (messages come newest first)."""
+        psid = recipient_external_id.removeprefix("dm:")
+        found = self.call(f"{self.page_id}/conversations", args={"platform": inbox, "user_id": psid, "fields": "id"},
+                          action="looking for a message that may already be sent").get("data") or []
+        if not found:
+            return None
+        node = self.find_in_edge(
+            f"{found[0]['id']}/messages", text=text, text_field="message", fields="id,message,from,created_time",
+            since=since, time_field="created_time", newest_first=True,
+            ours=lambda message: (message.get("from") or {}).get("id") in (self.page_id, self.ig_user_id))
+        return SentMessage(external_id=node["id"], raw={**node, "found_by_lookup": True}) if node else None
 
     # -- private messages (Messenger, Instagram Direct) ---------------------------------------
 

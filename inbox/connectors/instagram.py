@@ -127,7 +127,8 @@ class InstagramConnector(GraphConnector):
         """Our answer with this text under that comment. (A comment under a post tagging us cannot
         be listed: that one is left for a person to check.)"""
         if private:
-            raise LookupUnsupported("Instagram Direct messages cannot be looked up by this channel.")
+            return self.find_sent_private_message(text=text, recipient_external_id=recipient_external_id,
+                                                  since=since, inbox="instagram")
         target = self.call(in_reply_to_external_id, args={"fields": "id,media_type"},
                            action="looking for a reply that may already be posted")
         if target.get("media_type"):

@@ -281,9 +281,14 @@ def test_a_send_that_died_after_the_platform_accepted_is_looked_up_and_never_pos
     assert (message.state, message.external_id, message.attempts) == (DeliveryState.SENT, posted[0]["id"], 1)
 
 
-def test_a_dead_direct_message_on_x_is_found_in_the_conversation_and_marked_sent(org, sandbox, monkeypatch):
-    channel = sandbox_channel(org, sandbox)
-    sandbox.inject_x_dm("Bonjour, ma réservation ?", sender="camille")
+@pytest.mark.parametrize("platform", ["x", "facebook", "instagram"])
+def test_a_dead_private_message_is_found_in_its_conversation_and_marked_sent(org, sandbox, monkeypatch, platform):
+    channel = sandbox_channel(org, sandbox, platform=platform)
+    if platform == "x":
+        sandbox.inject_x_dm("Bonjour, ma réservation ?", sender="camille")
+    else:
+        sandbox.inject("facebook" if platform == "facebook" else "instagram", "messages",
+                       text="Bonjour, ma réservation ?", sender="Camille")
     poll_channel(channel.pk)
     message = _outbound(channel, sandbox, private=True)
     _raise_once(monkeypatch, tasks, "message_mark_sent")
@@ -293,26 +298,26 @@ def test_a_dead_direct_message_on_x_is_found_in_the_conversation_and_marked_sent
 
     assert send_message.apply(args=[message.pk]).get() == "sent"
     message.refresh_from_db()
-    posted = sandbox.posted("x")
+    posted = sandbox.posted(platform)
     assert len(posted) == 1 and (message.state, message.external_id) == (DeliveryState.SENT, posted[0]["id"])
 
 
 def test_a_dead_send_that_cannot_be_looked_up_is_left_to_a_person(org, sandbox, monkeypatch):
-    channel = sandbox_channel(org, sandbox, platform="facebook")
-    sandbox.inject_facebook_message("Bonjour, mon remboursement ?", sender="Camille")
+    channel = sandbox_channel(org, sandbox, platform="instagram")
+    sandbox.inject_instagram_tag("Super vol avec @vigie.brand", username="paul")
     poll_channel(channel.pk)
-    message = _outbound(channel, sandbox, private=True)
+    message = _outbound(channel, sandbox)  # a comment under someone else's post tagging the brand
     _raise_once(monkeypatch, tasks, "message_mark_sent")
     with pytest.raises(SystemExit):
         send_message.apply(args=[message.pk])
     Message.objects.unscoped().filter(pk=message.pk).update(send_started_at=timezone.now() - timedelta(minutes=3))
 
-    # Messenger messages cannot be looked up: do not guess, ask a person.
+    # Instagram does not list our comments under posts that tag us: do not guess, ask a person.
     assert send_message.apply(args=[message.pk]).get() == "failed"
     message.refresh_from_db()
     assert message.state == DeliveryState.FAILED and message.error_code == "maybe_sent"
     assert "may already be posted" in message.error and "Check" in message.error
-    assert len(sandbox.posted("facebook")) == 1
+    assert len(sandbox.posted("instagram")) == 1
 
 
 def test_a_stale_send_on_a_platform_with_idempotency_keys_is_completed_not_doubled(org, sandbox, monkeypatch):
