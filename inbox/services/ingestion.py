@@ -173,7 +173,7 @@ def _bounded(item: PlatformItem) -> PlatformItem:
 
 def dead_letter_key(payload: Any) -> str:
     """The platform id in a dead letter's payload when it has one, else a digest of the payload: the
-    same item fetched again finds its dead letter. (Frozen copy in migration 0005.)"""
+    same item fetched again finds its dead letter. (Frozen copy in migration 0006.)"""
     if isinstance(payload, dict):
         for name in ("external_id", "id", "uri", "mid", "comment_id"):
             value = payload.get(name)
@@ -368,6 +368,13 @@ _DEAD_LETTER_UPSERT = (
     "times_seen = inbox_deadletter.times_seen + EXCLUDED.times_seen, last_seen_at = EXCLUDED.last_seen_at, "
     "payload = EXCLUDED.payload, reason = EXCLUDED.reason"
 )
+
+
+def dead_letters_record(*, channel: Channel, rejected: Sequence[tuple[Any, str]], now: datetime | None = None) -> None:
+    """Keep what could not be ingested, as (payload, reason) pairs: one dead letter per item and
+    channel, counted when the same item comes again."""
+    with transaction.atomic():
+        _record_dead_letters(channel, list(rejected), now or timezone.now())
 
 
 def _record_dead_letters(channel: Channel, rejected: list[tuple[Any, str]], now: datetime) -> None:

@@ -11,7 +11,7 @@ import pytest
 from inbox.models import Channel, DeadLetter, Message
 from inbox.services import UnparsableItem, mentions_ingest
 from inbox.services.ingestion import CLASSIFY_LIMIT, TEXT_LIMIT
-from inbox.tasks import ingest_webhook_items, poll_channel
+from inbox.tasks import poll_channel
 from tests.factories import ChannelFactory, platform_item
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -71,20 +71,6 @@ def test_a_poll_bringing_poison_mentions_ingests_everything_and_moves_its_cursor
     sandbox.inject_x_mention("@vigie_brand encore un", author="later")
     assert poll_channel(channel.pk) == 1
     assert Message.objects.for_organization(organization).count() == 4
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_webhook_delivery_with_an_unreadable_item_keeps_the_readable_ones(organization):
-    from inbox.connectors.serialization import item_to_json
-
-    channel = ChannelFactory(organization=organization)
-    good = item_to_json(platform_item("hook-good", "bonjour", author="a1"))
-    broken = {**item_to_json(platform_item("hook-broken", author="a2")), "created_at": "not a time"}
-
-    assert ingest_webhook_items(channel.pk, [broken, good]) == 1
-    assert set(texts_of(channel)) == {"hook-good"}
-    letter = DeadLetter.objects.for_organization(organization).get()
-    assert letter.item_key == "id:hook-broken" and letter.payload["created_at"] == "not a time"
 
 
 @pytest.mark.django_db
