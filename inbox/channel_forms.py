@@ -6,8 +6,6 @@ encrypted, and never shown again (not even to the admin who entered them).
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,6 +13,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from .connectors.base import ConnectorError
+from .connectors.outbound import AddressRefused, OutboundGuard
 from .models import Platform
 
 
@@ -25,19 +25,21 @@ def _secret(label, *, required: bool = True, help_text: str = "") -> forms.CharF
 
 def _public_address(url: str) -> str:
     """Refuse addresses inside private networks: a feed or instance URL is fetched by our workers,
-    and must not let an admin of one organization make them read internal services."""
+    and must not let an admin of one organization make them read internal services. The host is
+    read exactly as the HTTP client reads it; every fetch checks again the address it connects to
+    (DNS may change its answer after this check), so this one is for telling the admin early."""
     if settings.ALLOW_PRIVATE_CHANNEL_ADDRESSES:
         return url
-    host = urlsplit(url).hostname or ""
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except (socket.gaierror, UnicodeError):
-        raise forms.ValidationError(_("%(host)s could not be found: check the address.") % {"host": host}) from None
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global:
-            raise forms.ValidationError(
-                _("%(url)s points inside a private network: Vigie only fetches public addresses.") % {"url": url})
+        OutboundGuard().check_url(url)
+    except AddressRefused:
+        raise forms.ValidationError(
+            _("%(url)s points inside a private network: Vigie only fetches public addresses.") % {"url": url}
+        ) from None
+    except ConnectorError:
+        raise forms.ValidationError(
+            _("%(host)s could not be found: check the address.") % {"host": urlsplit(url).hostname or url}
+        ) from None
     return url
 
 

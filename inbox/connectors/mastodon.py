@@ -31,6 +31,7 @@ from inbox.connectors.base import (
     SentMessage,
 )
 from inbox.connectors.common import DEFAULT_TIMEOUT, from_epoch, html_to_text, parse_time
+from inbox.connectors.outbound import guarded_session, refused_in
 
 
 def status_item(notification: dict[str, Any]) -> PlatformItem:
@@ -65,8 +66,11 @@ class MastodonConnector:
     def __init__(self, *, credentials: dict[str, str], base_url: str, page_limit: int = 5, page_size: int = 40,
                  timeout: float = DEFAULT_TIMEOUT) -> None:
         """`credentials`: `access_token`. `base_url`: the brand account's instance."""
+        # The instance is the admin's choice, and its pagination links and redirects are the
+        # instance's: every connection goes through the private-network check.
         self.api = Mastodon(access_token=credentials["access_token"], api_base_url=base_url,
-                            version_check_mode="none", ratelimit_method="throw", request_timeout=timeout)
+                            version_check_mode="none", ratelimit_method="throw", request_timeout=timeout,
+                            session=guarded_session())
         self.page_limit = page_limit
         self.page_size = page_size
 
@@ -82,6 +86,8 @@ class MastodonConnector:
             raise CredentialsRevoked("Mastodon says the access token was revoked or is invalid: reconnect the "
                                      "channel.") from error
         except (MastodonServerError, MastodonNetworkError) as error:
+            if refused := refused_in(error):
+                raise ConnectorError(f"The Mastodon instance cannot be reached: {refused}") from error
             raise PlatformUnavailable(f"The Mastodon instance is unreachable or failing while {action}: "
                                       "will retry.") from error
         except MastodonNotFoundError as error:
