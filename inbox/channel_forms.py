@@ -165,3 +165,31 @@ CONNECT_FORMS: dict[str, type[ChannelConnectForm]] = {
     for form in (XConnectForm, FacebookConnectForm, InstagramConnectForm, MastodonConnectForm,
                  BlueskyConnectForm, WebFeedConnectForm)
 }
+
+
+def reconnect_form_class(platform: str) -> type[ChannelConnectForm]:
+    """The platform's connect form, plus the admin's confirmation that the new credentials replace
+    the stored ones (which are never shown, so the admin cannot compare them)."""
+    base = CONNECT_FORMS[platform]
+
+    class ChannelReconnectForm(base):  # type: ignore[valid-type, misc]
+        confirmed_replacement = forms.BooleanField(
+            required=True, label=_("Replace the stored credentials of this channel"),
+            help_text=_("The new credentials are checked with the platform first: they must be for this same "
+                        "account."),
+            error_messages={"required": _("Confirm that the new credentials replace the stored ones.")},
+        )
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.order_fields([*self.connection_fields, *self.credential_fields, "confirmed_brand_account",
+                               "confirmed_replacement"])
+
+    return ChannelReconnectForm
+
+
+def connection_initial(connection: dict[str, Any]) -> dict[str, str]:
+    """A channel's stored connection settings as the form's text fields show them."""
+    separators = {"feed_urls": "\n", "watch_terms": ", "}
+    return {name: separators.get(name, ", ").join(map(str, value)) if isinstance(value, list) else value
+            for name, value in (connection or {}).items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from mastodon import (
     Mastodon,
@@ -60,6 +61,13 @@ def status_item(notification: dict[str, Any]) -> PlatformItem:
     )
 
 
+def instance_account_id(acct: str, base_url: str) -> str:
+    """The brand account's id across instances: `acct` is bare ("brand") for the instance's own
+    accounts, so two instances' "brand" would look alike. Qualified with the host of the instance we
+    talk to (not a host the instance reports, which it could make up)."""
+    return acct if "@" in acct else f"{acct}@{(urlsplit(base_url).hostname or '').lower()}"
+
+
 class MastodonConnector:
     platform = "mastodon"
 
@@ -71,6 +79,7 @@ class MastodonConnector:
         self.api = Mastodon(access_token=credentials["access_token"], api_base_url=base_url,
                             version_check_mode="none", ratelimit_method="throw", request_timeout=timeout,
                             session=guarded_session())
+        self.base_url = base_url
         self.page_limit = page_limit
         self.page_size = page_size
 
@@ -156,5 +165,5 @@ class MastodonConnector:
     def check_credentials(self) -> AccountInfo:
         with self._translated_errors("checking the account"):
             account = self.api.account_verify_credentials()
-        return AccountInfo(external_id=account["acct"], handle=f"@{account['acct']}",
+        return AccountInfo(external_id=instance_account_id(account["acct"], self.base_url), handle=f"@{account['acct']}",
                            name=account.get("display_name", ""), avatar_url=account.get("avatar", ""))
