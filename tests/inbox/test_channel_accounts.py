@@ -122,7 +122,7 @@ def test_connecting_an_account_this_organization_has_points_to_reconnect(client_
     answer = client_for(admin).post(url("channel-connect", organization) + "?platform=x", {
         "bearer_token": "token-2", "confirmed_brand_account": "on"})
     assert answer.status_code == 200
-    assert "is already connected here".encode() in answer.content
+    assert b"is already connected here" in answer.content
     channel.refresh_from_db()
     assert decrypt_credentials(channel.credentials_encrypted) == {"bearer_token": "token-1"}
 
