@@ -193,3 +193,39 @@ def test_agents_cannot_reconnect(client_for, api_for, organization, agent):
     assert client_for(agent).post(url("channel-reconnect", organization, pk=channel.pk), {}).status_code == 403
     assert api_for(agent).post(url("api:channel-reconnect", organization, pk=channel.pk), {},
                                format="json").status_code == 403
+
+
+def test_the_migration_keeps_the_first_organization_and_sets_later_duplicates_aside(first_owner, second, settings):
+    """What upgrading an installation where one account is already shared does (the constraint is
+    dropped for the test, inside its transaction, to recreate that state)."""
+    from importlib import import_module
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    migration = import_module("inbox.migrations.0005_channel_account_once_per_installation")
+    constraint = next(c for c in Channel._meta.constraints if c.name == "channel_account_once_per_installation")
+    with connection.schema_editor() as editor:
+        editor.remove_constraint(Channel, constraint)
+    first = ChannelFactory(organization=first_owner[0], platform="x", external_account_id="4242")
+    later = ChannelFactory(organization=second[0], platform="x", external_account_id="4242")
+    settings.PLATFORM_BASE_URLS = {**settings.PLATFORM_BASE_URLS, "mastodon": "https://default.social"}
+    on_default = ChannelFactory(organization=first_owner[0], platform="mastodon", external_account_id="brand")
+    on_own = ChannelFactory(organization=second[0], platform="mastodon", external_account_id="brand",
+                            connection={"base_url": "https://Own.Instance"})
+
+    historical = MigrationLoader(connection).project_state(("inbox", "0004_conversation_search")).apps
+    migration.qualify_mastodon_and_set_duplicates_aside(historical, None)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks before the DDL below
+    with connection.schema_editor() as editor:
+        editor.add_constraint(Channel, constraint)  # holds now
+
+    for channel in (first, later, on_default, on_own):
+        channel.refresh_from_db()
+    assert (first.external_account_id, first.status) == ("4242", "healthy")
+    assert later.external_account_id == f"4242#set-aside-{later.pk}" and later.status == "needs_reconnect"
+    assert "another organization" in later.status_reason and later.next_poll_at is None
+    assert_names_no_organization(later.status_reason, first_owner[0])
+    assert on_default.external_account_id == "brand@default.social"
+    assert on_own.external_account_id == "brand@own.instance" and on_own.status == "healthy"
