@@ -228,9 +228,9 @@ class GuardedHTTPXTransport(httpx.HTTPTransport):
     reach checked addresses. Environment proxies do not apply: a transport given to a client
     replaces them."""
 
-    def __init__(self, guard: OutboundGuard | None = None) -> None:
+    def __init__(self, guard: OutboundGuard | None = None, *, verify: Any = True) -> None:
         super().__init__()
-        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(),
+        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(verify=verify),
                                              network_backend=_GuardedNetworkBackend(guard or OutboundGuard()))
 
 

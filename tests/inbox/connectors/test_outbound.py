@@ -8,13 +8,16 @@ reach it: each bypass must leave it untouched.
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import requests
 
 from inbox.channel_forms import MastodonConnectForm, WebFeedConnectForm
 from inbox.connectors import outbound
@@ -29,7 +32,7 @@ FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Blog</title>
 
 
 class _Site:
-    def __init__(self, host: str) -> None:
+    def __init__(self, host: str, tls: ssl.SSLContext | None = None) -> None:
         self.hits: list[tuple[str, str]] = []  # (path, Host header)
         site = self
 
@@ -53,6 +56,8 @@ class _Site:
                 pass
 
         self.server = ThreadingHTTPServer((host, 0), Handler)
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -238,3 +243,55 @@ def test_private_addresses_are_allowed_when_the_setting_says_so(settings, intern
     result = feed_connector(f"http://127.0.0.1:{internal_service.port}/feed.xml").fetch({})
     assert len(result.items) == 1
     assert len(internal_service.hits) == 1
+
+
+def _certificate_for(name: str, directory) -> tuple[str, str]:
+    """A self-signed certificate for `name` (and only that name), written as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+                   .not_valid_after(now + datetime.timedelta(hours=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+def test_https_to_the_pinned_address_still_checks_the_certificate_against_the_host_name(
+        production, public_site, dns, tmp_path):
+    # The socket goes to the address the check approved; TLS sends the name as SNI and verifies the
+    # certificate against it, so pinning neither breaks HTTPS nor lets a wrong certificate through.
+    cert, key = _certificate_for("feeds.brand.test", tmp_path)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    names_asked: list[str | None] = []
+    tls.sni_callback = lambda sock, name, context: names_asked.append(name)
+    site = _Site(PUBLIC_STAND_IN, tls=tls)
+    try:
+        dns.answers["feeds.brand.test"] = [[PUBLIC_STAND_IN]]
+        dns.answers["other.brand.test"] = [[PUBLIC_STAND_IN]]
+        url = f"https://feeds.brand.test:{site.port}/feed.xml"
+        session = outbound.guarded_session()
+        assert session.get(url, verify=cert, timeout=2).status_code == 200
+        client = httpx.Client(transport=outbound.GuardedHTTPXTransport(verify=ssl.create_default_context(cafile=cert)))
+        assert client.get(url).status_code == 200
+        assert names_asked == ["feeds.brand.test", "feeds.brand.test"]
+        assert [host for _, host in site.hits] == [f"feeds.brand.test:{site.port}"] * 2
+        # The same address under a name the certificate does not cover: refused by TLS.
+        with pytest.raises(requests.exceptions.SSLError):
+            session.get(f"https://other.brand.test:{site.port}/feed.xml", verify=cert, timeout=2)
+        with pytest.raises(httpx.ConnectError):
+            client.get(f"https://other.brand.test:{site.port}/feed.xml")
+    finally:
+        site.close()
