@@ -169,3 +169,27 @@ def test_too_long_team_name_on_the_team_page_is_explained(page, organization):
 def test_options_on_the_api_docs(page):
     assert page.options(reverse("api-docs")).status_code < 500
     assert page.options(reverse("api-schema")).status_code < 500
+
+
+def test_platform_text_with_nul_or_lone_surrogates_is_ingested_cleaned(organization):
+    """A platform's JSON may carry "\\u0000" or a lone surrogate: the mention is kept, cleaned, instead
+    of failing its batch (and every later poll fetching it again) in the database."""
+    from datetime import UTC, datetime
+
+    from inbox.connectors.base import ItemKind, PlatformAuthor, PlatformItem
+    from inbox.models import Contact, DeadLetter, Message
+    from inbox.services import mentions_ingest
+    from inbox.services.ingestion import UnparsableItem
+    from tests.factories import ChannelFactory
+
+    channel = ChannelFactory(organization=organization)
+    item = PlatformItem(external_id="m\x001", kind=ItemKind.MENTION, text="vol\x00 annulé \ud800!",
+                        author=PlatformAuthor(external_id="fan\x00", handle="@fan\ud83d", name="Fan\x00"),
+                        created_at=datetime.now(UTC), raw={"title\x00": ["a\x00", {"b": "\udc00"}]})
+    result = mentions_ingest(channel=channel, items=[item, UnparsableItem(payload={"x": "\x00"}, reason="r\x00")])
+    assert (result.created, result.dead_letters) == (1, 1)
+    message = Message.objects.for_organization(organization).get()
+    assert (message.external_id, message.text) == ("m1", "vol annulé \ufffd!")
+    contact = Contact.objects.for_organization(organization).get()
+    assert (contact.external_id, contact.handle, contact.name) == ("fan", "@fan\ufffd", "Fan")
+    assert DeadLetter.objects.for_organization(organization).get().payload == {"x": ""}
