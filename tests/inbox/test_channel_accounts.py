@@ -229,3 +229,13 @@ def test_the_migration_keeps_the_first_organization_and_sets_later_duplicates_as
     assert_names_no_organization(later.status_reason, first_owner[0])
     assert on_default.external_account_id == "brand@default.social"
     assert on_own.external_account_id == "brand@own.instance" and on_own.status == "healthy"
+
+
+def test_the_reconnect_page_starts_from_the_channels_settings(client_for, first_owner):
+    organization, admin = first_owner
+    channel = ChannelFactory(organization=organization, platform="web", external_account_id="web",
+                             connection={"feed_urls": ["https://a.example/f.xml", "https://b.example/g.xml"],
+                                         "watch_terms": ["AirDemo", "vol"]})
+    page = client_for(admin).get(url("channel-reconnect", organization, pk=channel.pk)).content.decode()
+    assert "https://a.example/f.xml\nhttps://b.example/g.xml</textarea>" in page
+    assert 'value="AirDemo, vol"' in page
