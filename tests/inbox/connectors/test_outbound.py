@@ -295,3 +295,13 @@ def test_https_to_the_pinned_address_still_checks_the_certificate_against_the_ho
             client.get(f"https://other.brand.test:{site.port}/feed.xml")
     finally:
         site.close()
+
+
+def test_a_name_that_does_not_resolve_is_an_ordinary_unreachable_feed(production, dns):
+    dns.answers["gone.brand.test"] = [[]]
+    url = "https://gone.brand.test/feed.xml"
+    with pytest.raises(PlatformUnavailable, match="Could not reach the feed"):
+        feed_connector(url).fetch({})
+    form = WebFeedConnectForm(data={"feed_urls": url, "watch_terms": "Vigie", "confirmed_brand_account": "on"})
+    assert not form.is_valid()
+    assert "gone.brand.test could not be found" in str(form.errors["feed_urls"])
