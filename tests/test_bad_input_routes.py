@@ -26,8 +26,6 @@ from tests.test_tenancy_routes import ROUTES, _object_kwargs
 
 PROJECT = Path(__file__).resolve().parents[1]
 SOURCES = ("accounts", "inbox", "crisis", "config")
-# The platforms' webhooks check signatures first; their bodies are covered with the webhook tests.
-SKIPPED_ROUTES = {"webhook-meta", "webhook-x"}
 
 HUGE = 2**63
 NUL = "bad\x00value"
@@ -109,7 +107,10 @@ def admin_client(db):
     return client, organization
 
 
-ROUTES_UNDER_TEST = [(name, route) for name, route in ROUTES if name not in SKIPPED_ROUTES]
+# Every route, except public ones that name an object: those are the platforms' webhooks, which
+# check a signature before reading anything (their malformed bodies are the webhook tests' job).
+ROUTES_UNDER_TEST = [(name, route) for name, route in ROUTES
+                     if "<slug:organization_slug>" in route or not _object_kwargs(route)]
 
 
 def test_the_sweep_knows_the_fields_of_the_issue():
