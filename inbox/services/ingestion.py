@@ -9,12 +9,13 @@ live event per batch.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -27,7 +28,7 @@ from django.utils.translation import gettext
 from accounts.live import broadcast_on_commit
 
 from ..classification import classify_many
-from ..connectors.base import ItemKind, PlatformAuthor, PlatformItem
+from ..connectors.base import ItemKind, PlatformItem
 from ..connectors.serialization import item_to_json
 from ..models import (
     SEARCH_TEXT_LIMIT,
@@ -83,6 +84,36 @@ class IngestResult:
     reopened_conversation_ids: list[int] = field(default_factory=list)
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(value: Any) -> Any:
+    """`value` without what PostgreSQL cannot store: NUL characters are dropped and lone surrogates
+    become U+FFFD. A platform's text may carry them (JSON allows "\\u0000"); refused by the database,
+    they would fail the whole batch, and every later poll that fetches it again, for good."""
+    if isinstance(value, str):
+        if not _UNSTORABLE.search(value):
+            return value
+        return _UNSTORABLE.sub(lambda match: "" if match.group() == "\x00" else "\ufffd", value)
+    if isinstance(value, dict):
+        pairs = [(_storable(key), _storable(item), key, item) for key, item in value.items()]
+        if all(new_key is key and new_item is item for new_key, new_item, key, item in pairs):
+            return value  # the usual case: nothing to clean, nothing copied
+        return {new_key: new_item for new_key, new_item, _, _ in pairs}
+    if isinstance(value, list | tuple):
+        items = [_storable(item) for item in value]
+        return value if all(new is old for new, old in zip(items, value, strict=True)) else type(value)(items)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for field_ in dataclasses.fields(value):
+            current = getattr(value, field_.name)
+            cleaned = _storable(current)
+            if cleaned is not current:
+                changes[field_.name] = cleaned
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
+
+
 def _problem(item: PlatformItem) -> str | None:
     if not item.external_id:
         return "The item has no platform id, so it could not be told apart from others."
@@ -97,58 +128,6 @@ def _problem(item: PlatformItem) -> str | None:
     if item.created_at is None or item.created_at.tzinfo is None:
         return "The item's time has no time zone."
     return None
-
-
-_SURROGATES = re.compile("[\ud800-\udfff]")
-
-
-def clean_text(value: str) -> str:
-    """What PostgreSQL can store: no NUL byte, no lone surrogate (half of a broken UTF-16 pair).
-
-    Returns the very same string when there is nothing to clean, so that checking is cheap."""
-    if "\x00" in value:
-        value = value.replace("\x00", "")
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            value = _SURROGATES.sub("\ufffd", value)
-    return value
-
-
-def clean_json(value: Any) -> Any:
-    """`clean_text` over every string of a JSON value, keys included; the same object when clean."""
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, dict):
-        changed = False
-        cleaned = {}
-        for key, item in value.items():
-            new_key = clean_text(key) if isinstance(key, str) else key
-            new_item = clean_json(item)
-            changed = changed or new_key is not key or new_item is not item
-            cleaned[new_key] = new_item
-        return cleaned if changed else value
-    if isinstance(value, (list, tuple)):
-        cleaned_list = [clean_json(v) for v in value]
-        return value if all(a is b for a, b in zip(value, cleaned_list, strict=True)) else cleaned_list
-    return value
-
-
-def _cleaned(obj):
-    """A PlatformItem (or its author) with every string and JSON field cleaned."""
-    changes = {}
-    for f in fields(obj):
-        value = getattr(obj, f.name)
-        if isinstance(value, PlatformAuthor):
-            new = _cleaned(value)
-        elif isinstance(value, (str, dict, list)):
-            new = clean_json(value)
-        else:
-            continue
-        if new is not value:
-            changes[f.name] = new
-    return replace(obj, **changes) if changes else obj
 
 
 def _truncated(text: str, limit: int) -> str:
@@ -282,6 +261,7 @@ def mentions_ingest(
     candidates: list[PlatformItem] = []
     seen_in_batch: set[str] = set()
     for item in items:
+        item = _storable(item)
         if isinstance(item, UnparsableItem):
             rejected.append((item.payload, item.reason))
             continue
@@ -289,7 +269,6 @@ def mentions_ingest(
             rejected.append((_payload_of(item), "Not a platform item."))
             continue
         try:
-            item = _cleaned(item)
             problem = _problem(item)
             if not problem:
                 item = _bounded(item)
@@ -381,12 +360,12 @@ def _record_dead_letters(channel: Channel, rejected: list[tuple[Any, str]], now:
     """One dead letter per item and channel: seen again, it is counted, not repeated."""
     by_key: dict[str, list[Any]] = {}
     for payload, reason in rejected:
-        payload = clean_json(payload if isinstance(payload, dict) else {"repr": repr(payload)[:2000]})
+        payload = _storable(payload if isinstance(payload, dict) else {"repr": repr(payload)[:2000]})
         key = dead_letter_key(payload)
         if key in by_key:
-            by_key[key][3:6] = [payload, clean_text(reason), by_key[key][5] + 1]
+            by_key[key][3:6] = [payload, _storable(reason), by_key[key][5] + 1]
         else:
-            by_key[key] = [channel.organization_id, channel.pk, key, payload, clean_text(reason), 1, now]
+            by_key[key] = [channel.organization_id, channel.pk, key, payload, _storable(reason), 1, now]
     unnest_insert(DeadLetter, _DEAD_LETTER_COLUMNS, list(by_key.values()), suffix=_DEAD_LETTER_UPSERT)
 
 
