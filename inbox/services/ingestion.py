@@ -152,7 +152,7 @@ def _bounded(item: PlatformItem) -> PlatformItem:
 
 def dead_letter_key(payload: Any) -> str:
     """The platform id in a dead letter's payload when it has one, else a digest of the payload: the
-    same item fetched again finds its dead letter. (Frozen copy in migration 0006.)"""
+    same item fetched again finds its dead letter. (Frozen copy in migration 0007.)"""
     if isinstance(payload, dict):
         for name in ("external_id", "id", "uri", "mid", "comment_id"):
             value = payload.get(name)

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inbox", "0006_dead_letters_counted"),
+        ("inbox", "0007_dead_letters_counted"),
     ]
 
     operations = [

@@ -1,6 +1,6 @@
 """Dead letters: keyed by item, with how often and when it was last seen; repeats merged.
 
-The unique constraint comes in 0007: PostgreSQL refuses to build an index in the transaction
+The unique constraint comes in 0008: PostgreSQL refuses to build an index in the transaction
 that just changed the rows."""
 
 import hashlib
@@ -47,7 +47,7 @@ def merge_existing(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0001_initial"),
-        ("inbox", "0005_webhook_tokens_and_deliveries"),
+        ("inbox", "0006_channel_account_once_per_installation"),
     ]
 
     operations = [
