@@ -234,7 +234,7 @@ def send_message(self, message_id: int) -> str:
         # The same key on every attempt: platforms that support it recognise a repeat.
         key = str(message.idempotency_key)
         if message.is_private:
-            recipient = message.conversation.contact.external_id
+            recipient = _private_recipient(message)
             sent = connector.send_private_message(recipient_external_id=recipient, text=message.text, idempotency_key=key)
         else:
             sent = connector.send_reply(text=message.text, in_reply_to_external_id=message.parent_external_id,
@@ -279,6 +279,12 @@ def send_message(self, message_id: int) -> str:
     return "sent"
 
 
+def _private_recipient(message: Message) -> str:
+    """Where a private reply goes. The send and the look-up of an interrupted send both ask here: a
+    look-up in another conversation than the send's would find nothing and send it twice."""
+    return message.conversation.contact.external_id
+
+
 def _channel_refuses(task, message: Message, channel: Channel, now) -> str | None:
     """The channel's state forbids sending now: fail the reply, or come back later."""
     if channel.status == ChannelStatus.DISABLED:
@@ -310,7 +316,7 @@ def _settle(task, message: Message) -> str:
         if finder is None:
             raise LookupUnsupported(f"{channel.get_platform_display()} posts cannot be looked up.")
         found = finder(text=message.text, in_reply_to_external_id=message.parent_external_id,
-                       recipient_external_id=message.conversation.contact.external_id if message.is_private else "",
+                       recipient_external_id=_private_recipient(message) if message.is_private else "",
                        private=message.is_private, since=started)
     except (LookupUnsupported, CredentialsUnreadable):
         message_mark_failed(message=message, error=_maybe_posted_error(message), code="maybe_sent")
