@@ -56,11 +56,13 @@ class RoutingDecision:
     matched_rules: list[str] = field(default_factory=list)
 
 
-def _number(conditions, key, kind):
-    try:
-        return kind(conditions[key])
-    except (TypeError, ValueError):
-        raise ValidationError(_("Routing condition “%(key)s” must be a number.") % {"key": key}) from None
+def _sentiment(conditions, key) -> float | None:
+    if key not in conditions:
+        return None
+    value = conditions[key]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not -1 <= value <= 1:
+        raise ValidationError(_("A sentiment must be a number between -1 (furious) and 1 (delighted)."))
+    return float(value)
 
 
 def validate_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
@@ -71,17 +73,25 @@ def validate_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise ValidationError(_("Unknown routing condition “%(key)s”: use %(keys)s.") % {
             "key": sorted(unknown)[0], "keys": ", ".join(f"“{key}”" for key in sorted(CONDITION_KEYS))})
-    for key in ("channels", "keywords", "exclude_keywords", "languages", "kinds"):
-        if key in conditions and not isinstance(conditions[key], list):
-            raise ValidationError(_("Routing condition “%(key)s” must be a list.") % {"key": key})
-        if key in conditions and key != "exclude_keywords" and not conditions[key]:
+    # Checked here, when the rule is saved: a rule the ingestion cannot read would fail every new
+    # conversation later, far from the person who wrote it.
+    for key, item_type, example in (("channels", int, "[12, 15]"), ("keywords", str, '["refund"]'),
+                                    ("exclude_keywords", str, '["job"]'), ("languages", str, '["fr"]'),
+                                    ("kinds", str, '["private_message"]')):
+        if key not in conditions:
+            continue
+        items = conditions[key]
+        if not isinstance(items, list) or not all(
+                isinstance(item, item_type) and not isinstance(item, bool) for item in items):
+            raise ValidationError(_("Routing condition “%(key)s” must be a list like %(example)s.") % {
+                "key": key, "example": example})
+        if key != "exclude_keywords" and not items:
             raise ValidationError(_("Routing condition “%(key)s” is empty, so no conversation could match: "
                                     "choose at least one value or remove it.") % {"key": key})
-    below = _number(conditions, "sentiment_below", float) if "sentiment_below" in conditions else None
-    above = _number(conditions, "sentiment_above", float) if "sentiment_above" in conditions else None
-    for value in (below, above):
-        if value is not None and not -1 <= value <= 1:
-            raise ValidationError(_("A sentiment must be between -1 (furious) and 1 (delighted)."))
+        if key == "channels" and not all(0 < item < 2**63 for item in items):
+            raise ValidationError(_("Routing condition “channels” must list channel ids."))
+    below = _sentiment(conditions, "sentiment_below")
+    above = _sentiment(conditions, "sentiment_above")
     if below is not None and below <= -1:
         raise ValidationError(_("No conversation has a sentiment below -1: this rule could never match."))
     if above is not None and above >= 1:
@@ -90,8 +100,10 @@ def validate_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(_(
             "Contradictory conditions: sentiment above %(above)s and below %(below)s at once can never match.")
             % {"above": above, "below": below})
-    if "min_followers" in conditions and _number(conditions, "min_followers", int) < 0:
-        raise ValidationError(_("The minimum number of followers cannot be negative."))
+    if "min_followers" in conditions:
+        value = conditions["min_followers"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+            raise ValidationError(_("The minimum number of followers must be a whole number, zero or more."))
     required = {fold(str(k)).strip() for k in conditions.get("keywords", [])} - {""}
     excluded = {fold(str(k)).strip() for k in conditions.get("exclude_keywords", [])} - {""}
     both = sorted(required & excluded)
