@@ -88,3 +88,16 @@ def test_thread_times_are_in_the_organizations_zone(client, agent, organization)
     thread = client.get(reverse("conversation-thread", kwargs={"organization_slug": organization.slug,
                                                                "pk": conversation.pk})).content.decode()
     assert "10/01 09:30" in thread and "10/01 08:30" not in thread
+
+
+def test_the_sla_badge_says_when_the_first_response_is_due_in_local_time(client, agent, organization):
+    from inbox.templatetags.inbox_tags import sla_badge
+
+    due = datetime(2030, 1, 10, 8, 30, tzinfo=ZoneInfo("UTC"))
+    conversation = ConversationFactory(organization=organization, status="open", sla_due_at=due)
+    timezone.activate(PARIS)
+    try:
+        badge = sla_badge(conversation, due - timedelta(hours=1))
+    finally:
+        timezone.deactivate()
+    assert "09:30 (Paris)" in badge and "UTC" not in badge
