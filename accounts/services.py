@@ -17,6 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from .live import broadcast_on_commit
 from .models import ApiToken, Invitation, Membership, Organization, Team, TeamMember, User
 from .roles import Role
 
@@ -204,6 +205,8 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
         raise ValidationError({"role": _("This is the last admin of the organization: make someone else admin first.")})
     membership.role = role
     membership.save(update_fields=["role"])
+    broadcast_on_commit(organization_id=membership.organization_id, topic=f"user.{membership.user_id}",
+                        event={"type": "membership.changed", "role": role})
     return membership
 
 
@@ -232,6 +235,8 @@ def membership_remove(*, membership: Membership) -> int:
     ApiToken.objects.for_organization(organization_id).filter(user_id=membership.user_id,
                                                               revoked_at__isnull=True).update(revoked_at=timezone.now())
     membership.delete()
+    broadcast_on_commit(organization_id=organization_id, topic=f"user.{membership.user_id}",
+                        event={"type": "membership.removed"})
     return returned
 
 

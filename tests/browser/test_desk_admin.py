@@ -86,3 +86,26 @@ def test_a_snooze_until_tomorrow_9_shows_9_in_paris_time(desk, login, app_server
     woken = conversation.snoozed_until.astimezone(ZoneInfo("Europe/Paris"))
     assert (woken.hour, woken.minute) == (9, 0)
     assert woken.date() == (timezone.now().astimezone(ZoneInfo("Europe/Paris")) + timedelta(days=1)).date()
+
+
+def test_a_role_change_reaches_the_open_page(desk, login, app_server):
+    organization = desk["organization"]
+    lead = member(organization, Role.LEAD, email="lead@airdemo.example", full_name="Lou Lead", language="en")
+    page = login(lead)
+    page.goto(f"{app_server.url}/o/{organization.slug}/inbox/")
+    expect(page.locator("#live-indicator")).to_have_attribute("data-state", "live")
+    expect(page.locator(".mainnav")).to_contain_text("Routing")
+    import threading
+
+    from accounts import services
+
+    # As the admin's request would: in another thread (Playwright owns this one's event loop, and the
+    # live event goes out through async_to_sync).
+    membership = Membership.objects.for_organization(organization).get(user=lead)
+    admin_request = threading.Thread(target=services.membership_change_role,
+                                     kwargs={"membership": membership, "role": Role.AGENT})
+    admin_request.start()
+    admin_request.join(10)
+    # Without touching the page: it follows the new role by itself.
+    expect(page.locator(".mainnav")).not_to_contain_text("Routing")
+    expect(page.locator(".mainnav")).to_contain_text("Channels")
