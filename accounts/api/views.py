@@ -41,7 +41,11 @@ class MyOrganizationsView(APIView):
 
     @extend_schema(responses=OrganizationSummarySerializer(many=True))
     def get(self, request):
-        return Response(OrganizationSummarySerializer(selectors.memberships_of(user=request.user), many=True).data)
+        memberships = selectors.memberships_of(user=request.user)
+        if isinstance(request.auth, ApiToken):
+            # A token knows one organization only, whatever else its creator belongs to.
+            memberships = memberships.filter(organization_id=request.auth.organization_id)
+        return Response(OrganizationSummarySerializer(memberships, many=True).data)
 
 
 def _refused(error: ValidationError):

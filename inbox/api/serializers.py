@@ -212,7 +212,8 @@ class DeadLetterSerializer(serializers.ModelSerializer):
 class InboxSettingsSerializer(serializers.Serializer):
     sla_policy = JSONObjectField(required=False, help_text=(
         '{"time_zone": "Europe/Paris", "targets_minutes": {"urgent": 30, "high": 60, "normal": 120, "low": 480}, '
-        '"business_hours": {"mon": [["09:00", "12:30"], ["13:30", "18:00"]], ...}} — empty hours: 24/7'))
+        '"business_hours": {"mon": [["09:00", "12:30"], ["13:30", "18:00"]], ..., "holidays": ["2026-12-25"]}} '
+        '— hours and holidays in the organization\'s time zone; empty hours: 24/7'))
     watch_terms = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
 
 

@@ -114,3 +114,12 @@ def test_password_resets_are_throttled_per_address(agent):
                 for i in range(6)]
     assert statuses == [302] * 5 + [429]
     cache.delete("throttle:reset-ip:10.9.9.9")
+
+
+def test_a_token_lists_only_its_own_organization(api_for, admin_user, organization, other_organization):
+    admin_user.memberships.create(organization=other_organization, role=Role.ADMIN)
+    key = api_for(admin_user).post(f"/api/v1/o/{organization.slug}/api-tokens/", {"name": "x", "role": "viewer"},
+                                   format="json").json()["key"]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert [o["slug"] for o in api.get(reverse("api-my-organizations")).json()] == [organization.slug]
