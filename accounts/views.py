@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -332,10 +333,7 @@ class ProfileView(LoginRequiredMixin, TemplateView):
             services.profile_update(user=request.user, **form.cleaned_data)
             translation.activate(request.user.language or translation.get_language())
             messages.success(request, _("Profile saved."))
-            next_url = request.POST.get("next", "")
-            if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-                return redirect(next_url)
-            return redirect("profile")
+            return HttpResponseRedirect(_local_path(request, request.POST.get("next", ""), reverse("profile")))
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
@@ -349,7 +347,11 @@ class LanguageView(LoginRequiredMixin, View):
         else:
             services.profile_update(user=request.user, language=language)
             translation.activate(language)
-        next_url = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-            next_url = reverse("home")
-        return redirect(next_url)
+        return HttpResponseRedirect(_local_path(request, request.POST.get("next", ""), reverse("home")))
+
+
+def _local_path(request, next_url: str, default: str) -> str:
+    """Back to a page of this site only (an absolute path), else the default."""
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return next_url
+    return default

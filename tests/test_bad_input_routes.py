@@ -184,6 +184,7 @@ API_OPERATIONS = _api_operations()
 
 @pytest.fixture
 def fuzzed_organization(admin_client):
+    from accounts.models import Membership
     from inbox.models import DeadLetter, RoutingRule, SavedView
     from tests.factories import ChannelFactory, ContactFactory, MessageFactory, TagFactory, TeamFactory
 
@@ -198,6 +199,7 @@ def fuzzed_organization(admin_client):
         "routing-rules": RoutingRule.objects.create(organization=organization, name="Rule", conditions={}).pk,
         "saved-views": SavedView.objects.create(organization=organization, name="View", filters={}).pk,
         "dead-letters": DeadLetter.objects.create(organization=organization, payload={}, reason="r").pk,
+        "members": Membership.objects.for_organization(organization).get(user=admin).pk,
     }
     ids = {
         "assignee_id": admin.pk, "team_id": objects["teams"], "channel_id": ChannelFactory(organization=organization).pk,
