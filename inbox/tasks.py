@@ -79,7 +79,23 @@ def poll_channel(channel_id: int) -> int:
         channel.refresh_from_db(fields=["next_poll_at"])
         if channel.next_poll_at < fetched.rate_limit.reset_at:
             Channel.objects.unscoped().filter(pk=channel.pk).update(next_poll_at=fetched.rate_limit.reset_at)
+    elif not fetched.exhausted:
+        _poll_again_now(channel)
     return result.created
+
+
+def _poll_again_now(channel: Channel) -> None:
+    """A page limit cut the read short: the rest of the burst is read at once, not at the next beat tick.
+
+    The channel is claimed again the way `channels_claim_due` claims it (lease pushed ahead, only if
+    still due), so a beat tick that got there first keeps it and the channel is never polled twice at
+    once; if this task is lost, the lease expires and beat takes the channel up again."""
+    now = timezone.now()
+    claimed = (Channel.objects.unscoped()
+               .filter(pk=channel.pk, status=ChannelStatus.HEALTHY, next_poll_at__lte=now)
+               .update(next_poll_at=now + POLL_LEASE))
+    if claimed:
+        poll_channel.delay(channel.pk)
 
 
 @shared_task
@@ -189,7 +205,11 @@ def send_message(self, message_id: int) -> str:
         # The same key on every attempt: platforms that support it recognise a repeat.
         key = str(message.idempotency_key)
         if message.is_private:
-            recipient = message.conversation.contact.external_id
+            conversation = message.conversation
+            # A private conversation's own address (an X group conversation, "dm:<person>"): a reply
+            # in a group goes to the group, not to whoever wrote last. A private answer to a public
+            # post goes to its author.
+            recipient = conversation.thread_key if conversation.is_private else conversation.contact.external_id
             sent = connector.send_private_message(recipient_external_id=recipient, text=message.text, idempotency_key=key)
         else:
             sent = connector.send_reply(text=message.text, in_reply_to_external_id=message.parent_external_id,

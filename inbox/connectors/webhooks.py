@@ -11,6 +11,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from inbox.connectors.base import ItemKind, PlatformAuthor, PlatformItem, WebhookRejected
+from inbox.connectors.common import unescape_x
 
 
 def meta_verification_challenge(params: dict[str, str], verify_token: str) -> str | None:
@@ -111,7 +112,8 @@ def parse_x_payload(payload: dict[str, Any]) -> list[PlatformItem]:
             continue
         parent = tweet.get("in_reply_to_status_id_str")
         handle = user.get("screen_name", "")
-        text = (tweet.get("extended_tweet") or {}).get("full_text") or tweet.get("text", "")
+        # Like the v2 API, Account Activity escapes `&`, `<` and `>`: store what the author wrote.
+        text = unescape_x((tweet.get("extended_tweet") or {}).get("full_text") or tweet.get("text", ""))
         items.append(PlatformItem(
             external_id=tweet["id_str"], kind=ItemKind.REPLY if parent else ItemKind.MENTION, text=text,
             author=PlatformAuthor(external_id=user.get("id_str", ""), handle=f"@{handle}" if handle else "",
@@ -136,7 +138,7 @@ def parse_x_payload(payload: dict[str, Any]) -> list[PlatformItem]:
         user = users.get(sender) or {}
         items.append(PlatformItem(
             external_id=str(event["id"]), kind=ItemKind.PRIVATE_MESSAGE,
-            text=(create.get("message_data") or {}).get("text", ""),
+            text=unescape_x((create.get("message_data") or {}).get("text", "")),
             author=PlatformAuthor(external_id=sender, handle=f"@{user['screen_name']}" if user.get("screen_name")
                                   else "", name=user.get("name", "")),
             created_at=_from_unix(event["created_timestamp"]),

@@ -177,18 +177,18 @@ class BlueskyWorld:
         cursor = request.arg("cursor")
         until = int(cursor) if cursor else None
         chosen: list[int] = []
-        more = False
         for number in reversed(self.timeline.ids):
             if until is not None and number >= until:
                 continue
             if reasons and self.notifications[number]["reason"] not in reasons:
                 continue
             if len(chosen) == limit:
-                more = True
                 break
             chosen.append(number)
         body: dict[str, Any] = {"notifications": [self.notifications[n] for n in chosen], "seenAt": None}
-        if more:
+        # Like the AppView, every non-empty page carries a cursor, the last one too: only an empty page
+        # says the list is over (`more` is not told apart).
+        if chosen:
             body["cursor"] = str(chosen[-1])
         return json_response(200, body, {"ratelimit-limit": "3000", "ratelimit-remaining": "2999"})
 

@@ -67,7 +67,14 @@ class SandboxState:
     failures: list[FailureRule] = field(default_factory=list)
     posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     requests_seen: dict[str, int] = field(default_factory=dict)
+    # "GET /2/users/me" -> how many times: lets tests count the calls a poll makes.
+    paths_seen: dict[str, int] = field(default_factory=dict)
     platforms: dict[str, Any] = field(default_factory=dict)
+    # Per platform, the real platform's less convenient habits a test switches on: {"x": {"omit_users": True}}.
+    quirks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def quirk(self, platform: str, name: str, default: Any = None) -> Any:
+        return self.quirks.get(platform, {}).get(name, default)
 
     def next_number(self) -> int:
         return next(self.counter)

@@ -300,12 +300,15 @@ def mentions_ingest(
         known = _known_external_ids(organization_id, channel.platform, [item.external_id for item in candidates])
         fresh = sorted((item for item in candidates if item.external_id not in known), key=lambda i: i.created_at)
         result.duplicates += len(candidates) - len(fresh)
-        if not fresh:
-            return result
 
-        classifications = classify_many([item.text for item in fresh], language_hints=[item.language_hint for item in fresh])
-        contacts = _upsert_contacts(channel, fresh, now)
-        _thread(channel, fresh, classifications, contacts, now, result)
+        if fresh:
+            classifications = classify_many([item.text for item in fresh],
+                                            language_hints=[item.language_hint for item in fresh])
+            contacts = _upsert_contacts(channel, fresh, now)
+            _thread(channel, fresh, classifications, contacts, now, result)
+        # After the insert: an edit whose original never reached the inbox is new and edited at once.
+        edited_in = _record_edits(organization_id, channel.platform, [item for item in candidates if item.edited])
+        result.conversation_ids = list(dict.fromkeys([*result.conversation_ids, *edited_in]))
 
     if result.conversation_ids:
         broadcast_on_commit(
@@ -320,6 +323,28 @@ def mentions_ingest(
             },
         )
     return result
+
+
+def _version(raw: dict[str, Any]) -> int:
+    """Which version of a post a raw payload holds (X: each edit has a larger id)."""
+    value = str((raw or {}).get("id", ""))
+    return int(value) if value.isdigit() else 0
+
+
+def _record_edits(organization_id: int, platform: str, edits: Sequence[PlatformItem]) -> list[int]:
+    """An edited post stays one message, under its original id: it takes the latest text and shows as
+    edited. An older version read late (a back-fill reaching it after the edit) changes nothing.
+    Answers the conversations whose messages changed."""
+    changed: list[int] = []
+    for item in edits:
+        messages = Message.objects.unscoped().filter(organization_id=organization_id, platform=platform,
+                                                     external_id=item.external_id)
+        for message in messages.only("pk", "conversation_id", "text", "edited", "raw"):
+            if (message.edited and message.text == item.text) or _version(message.raw) > _version(item.raw):
+                continue
+            Message.objects.unscoped().filter(pk=message.pk).update(text=item.text, edited=True, raw=item.raw)
+            changed.append(message.conversation_id)
+    return changed
 
 
 def _conversations_of_messages(organization_id: int, platform: str, external_ids: set[str]) -> dict[str, Any]:
