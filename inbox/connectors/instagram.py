@@ -3,6 +3,7 @@ that tag it, mentions in comments, replies and private messages."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from inbox.connectors.base import (
@@ -13,7 +14,7 @@ from inbox.connectors.base import (
     PlatformItem,
     SentMessage,
 )
-from inbox.connectors.common import DEFAULT_TIMEOUT, Watermark, parse_time
+from inbox.connectors.common import DEFAULT_TIMEOUT, Entry, Watermark, parse_time, read_newest_first
 from inbox.connectors.graph import API_VERSION, GRAPH_ORIGIN, GraphConnector
 
 MEDIA_FIELDS = "id,caption,timestamp,permalink,comments_count,username"
@@ -32,67 +33,75 @@ class InstagramConnector(GraphConnector):
     label = "Instagram"
 
     def __init__(self, *, credentials: dict[str, str], page_id: str, ig_user_id: str, base_url: str = GRAPH_ORIGIN,
-                 api_version: str = API_VERSION, page_limit: int = 5, posts_scanned: int = 25,
+                 api_version: str = API_VERSION, page_limit: int = 5, page_size: int = 50, posts_scanned: int = 25,
                  timeout: float = DEFAULT_TIMEOUT) -> None:
         """`page_id`: the Facebook Page linked to the account (it sends private messages)."""
         super().__init__(credentials=credentials, page_id=page_id, base_url=base_url, api_version=api_version,
-                         page_limit=page_limit, posts_scanned=posts_scanned, timeout=timeout)
+                         page_limit=page_limit, page_size=page_size, posts_scanned=posts_scanned,
+                         timeout=timeout)
         self.ig_user_id = ig_user_id
 
     def fetch(self, cursor: dict[str, Any]) -> FetchResult:
-        """Cursor: `comments`, `tags`, `messages`, each {"since": ISO time, "ids": ids seen at that time}."""
-        comments, comments_state = self._read_comments(cursor.get("comments"))
-        tags, tags_state = self._read_tags(cursor.get("tags"))
-        messages, messages_state = self.read_private_messages(cursor.get("messages"), inbox="instagram")
+        """Cursor: `comments` (per media, where its comments were last read), `tags` and `messages`
+        (newest-first reads, see `read_newest_first`)."""
+        comments, comments_state, comments_done = self._read_comments(cursor.get("comments"))
+        tags, tags_state, tags_done = self._read_tags(cursor.get("tags"))
+        messages, messages_state, messages_done = self.read_private_messages(cursor.get("messages"),
+                                                                             inbox="instagram")
         items = sorted(comments + tags + messages, key=lambda item: item.created_at)
         return FetchResult(items=items, cursor={"comments": comments_state, "tags": tags_state,
-                                                "messages": messages_state})
+                                                "messages": messages_state},
+                           exhausted=comments_done and tags_done and messages_done)
 
-    def _read_comments(self, state: dict[str, Any] | None) -> tuple[list[PlatformItem], dict[str, Any]]:
-        watermark = Watermark(state)
-        items: list[PlatformItem] = []
-        media_list = self.pages(f"{self.ig_user_id}/media", {"fields": MEDIA_FIELDS, "limit": 25},
-                                action="reading the account's posts")
-        for index, media in enumerate(media_list):
-            if index >= self.posts_scanned:
-                break
-            if not media.get("comments_count"):
-                continue
-            listing = self.pages(f"{media['id']}/comments", {"fields": COMMENT_FIELDS, "limit": 50},
-                                 action="reading comments")
-            for comment in listing:
-                nodes = [(comment, None)] + [(reply, comment["id"]) for reply in
-                                             (comment.get("replies") or {}).get("data", [])]
-                for node, parent in nodes:
-                    moment = parse_time(node.get("timestamp"))
-                    if moment is None or ig_author(node).handle == f"@{media.get('username')}":
-                        continue  # the brand's own answers
-                    if watermark.is_new(node["id"], moment):
-                        items.append(PlatformItem(
-                            external_id=node["id"], kind=ItemKind.REPLY if parent else ItemKind.COMMENT,
-                            text=node.get("text", ""), author=ig_author(node), created_at=moment,
-                            thread_external_id=media["id"], parent_external_id=parent,
-                            url=media.get("permalink", ""), context_text=media.get("caption", ""), raw=node))
-        for item in items:
-            watermark.saw(item.external_id, item.created_at)
-        return items, watermark.state()
-
-    def _read_tags(self, state: dict[str, Any] | None) -> tuple[list[PlatformItem], dict[str, Any]]:
-        watermark = Watermark(state)
-        items: list[PlatformItem] = []
-        for media in self.pages(f"{self.ig_user_id}/tags", {"fields": MEDIA_FIELDS, "limit": 25},
-                                action="reading posts that tag the account"):
-            moment = parse_time(media.get("timestamp"))
-            if moment is None or not watermark.covers(moment):
-                break
-            if watermark.is_new(media["id"], moment):
+    def _read_comments(self, state: dict[str, Any] | None) -> tuple[list[PlatformItem], dict[str, Any], bool]:
+        """Comments on the account's recent media, oldest first, each media continued from the last comment
+        read: the 251st comment and every later one are read too. A reply comes with its comment."""
+        state = state or {}
+        legacy = Watermark(state) if state.get("since") else None  # the cursor's shape before positions
+        media_list = itertools.islice(
+            (media for media in self.pages(f"{self.ig_user_id}/media", {"fields": MEDIA_FIELDS, "limit": 25},
+                                           action="reading the account's posts") if media.get("comments_count")),
+            self.posts_scanned)
+        found, new_state, exhausted = self.read_children(
+            media_list, state, edge="comments", action="reading comments",
+            args={"fields": COMMENT_FIELDS, "limit": self.page_size},
+            changed=lambda media: str(media.get("comments_count", "")))
+        items = []
+        for comment, media in found:
+            nodes = [(comment, None)] + [(reply, comment["id"]) for reply in
+                                         (comment.get("replies") or {}).get("data", [])]
+            for node, parent in nodes:
+                moment = parse_time(node.get("timestamp"))
+                if moment is None or ig_author(node).handle == f"@{media.get('username')}":
+                    continue  # the brand's own answers
+                if legacy and not (state.get("parents") or {}).get(media["id"]) and not legacy.is_new(node["id"], moment):
+                    continue
                 items.append(PlatformItem(
-                    external_id=media["id"], kind=ItemKind.MENTION, text=media.get("caption", ""),
-                    author=ig_author(media), created_at=moment, thread_external_id=media["id"],
-                    url=media.get("permalink", ""), raw=media))
-        for item in items:
-            watermark.saw(item.external_id, item.created_at)
-        return items, watermark.state()
+                    external_id=node["id"], kind=ItemKind.REPLY if parent else ItemKind.COMMENT,
+                    text=node.get("text", ""), author=ig_author(node), created_at=moment,
+                    thread_external_id=media["id"], parent_external_id=parent,
+                    url=media.get("permalink", ""), context_text=media.get("caption", ""), raw=node))
+        if legacy:
+            new_state |= legacy.state()
+        return items, new_state, exhausted
+
+    def _read_tags(self, state: dict[str, Any] | None) -> tuple[list[PlatformItem], dict[str, Any], bool]:
+        """Media tagging the account, newest first: read down to the last complete read."""
+
+        def read_page(after: str | None) -> tuple[list[Entry], str | None]:
+            media_list, next_after, more = self.page(f"{self.ig_user_id}/tags", {"fields": MEDIA_FIELDS,
+                                                     "limit": min(25, self.page_size)},
+                                                     after, action="reading posts that tag the account")
+            entries = [Entry(id=media["id"], moment=moment, value=media) for media in media_list
+                       for moment in [parse_time(media.get("timestamp"))] if moment]
+            return entries, next_after if more else None
+
+        tagged, new_state, exhausted = read_newest_first(read_page, state, page_limit=self.page_limit)
+        items = [PlatformItem(
+            external_id=media["id"], kind=ItemKind.MENTION, text=media.get("caption", ""), author=ig_author(media),
+            created_at=parse_time(media["timestamp"]), thread_external_id=media["id"],  # type: ignore[arg-type]
+            url=media.get("permalink", ""), raw=media) for media in tagged]
+        return items, new_state, exhausted
 
     def fetch_mention(self, *, media_id: str, comment_id: str = "") -> PlatformItem:
         """Completes a `mentions` webhook, which carries ids only."""

@@ -99,34 +99,44 @@ class MastodonConnector:
                               if self.api.ratelimit_reset else None)
 
     def fetch(self, cursor: dict[str, Any]) -> FetchResult:
-        """Cursor: {"last_notification_id"}. The first fetch reads back at most `page_limit` pages of
-        history; later ones walk forward with `min_id`, which Mastodon answers without gaps."""
+        """Cursor: {"last_notification_id"}: later fetches walk forward with `min_id`, which Mastodon answers
+        oldest-first in chunks, without gaps. Until a first read has gone through the whole list it is
+        {"backfill_max_id", "backfill_newest_id"}: the read continues below the oldest notification read
+        (`max_id`), then the walk forward starts from the newest. A page limit only delays either."""
         last = cursor.get("last_notification_id")
         notifications: list[dict[str, Any]] = []
         exhausted = True
         with self._translated_errors("reading mentions"):
             if not last:
-                page = self.api.notifications(types=["mention"], limit=self.page_size)
+                max_id = cursor.get("backfill_max_id")
+                newest = cursor.get("backfill_newest_id")
                 for _ in range(self.page_limit):
+                    page = self.api.notifications(types=["mention"], max_id=max_id, limit=self.page_size)
                     notifications.extend(page)
-                    page = self.api.fetch_next(page) if page else None
-                    if not page:
+                    if page:
+                        ids = [int(n["id"]) for n in page]
+                        max_id = str(min(ids))
+                        newest = str(max([*ids, int(newest)] if newest else ids))
+                    if len(page) < self.page_size:
                         break
+                else:
+                    exhausted = False
+                new_cursor = ({"last_notification_id": newest} if exhausted else
+                              {"backfill_max_id": max_id, "backfill_newest_id": newest}) if newest else {}
             else:
                 for _ in range(self.page_limit):
                     page = self.api.notifications(types=["mention"], min_id=last, limit=self.page_size)
                     notifications.extend(page)
                     if page:
-                        last = max(str(n["id"]) for n in page)
+                        last = str(max(int(n["id"]) for n in page))
                     if len(page) < self.page_size:
                         break
                 else:
                     exhausted = False
+                new_cursor = {"last_notification_id": last}
         notifications = [n for n in notifications if n.get("status")]
         notifications.sort(key=lambda n: int(n["id"]))
-        newest = str(notifications[-1]["id"]) if notifications else cursor.get("last_notification_id")
-        return FetchResult(items=[status_item(n) for n in notifications],
-                           cursor={"last_notification_id": newest} if newest else {},
+        return FetchResult(items=[status_item(n) for n in notifications], cursor={k: v for k, v in new_cursor.items() if v},
                            exhausted=exhausted, rate_limit=self._rate_limit())
 
     def send_reply(self, *, text: str, in_reply_to_external_id: str, idempotency_key: str) -> SentMessage:

@@ -114,8 +114,11 @@ class WebFeedConnector:
                 created_at=entry_time(entry), thread_external_id=entry_id, url=entry.get("link", ""),
                 context_text=title, language_hint=(parsed.feed.get("language") or "")[:2],
                 raw={"feed": url, "title": entry.get("title", ""), "matched_terms": terms}))
+        # Every entry the feed still lists stays remembered, however long the feed: forgetting one would
+        # bring it back as new.
+        listed = [entry.get("id") or entry.get("link") for entry in parsed.entries]
         new_state = {"etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified"),
-                     "seen": seen[-SEEN_PER_FEED:]}
+                     "seen": seen[-max(SEEN_PER_FEED, len(listed)):]}
         return items, {key: value for key, value in new_state.items() if value}
 
     def send_reply(self, *, text: str, in_reply_to_external_id: str, idempotency_key: str) -> SentMessage:

@@ -354,7 +354,8 @@ class XConnector:
         def read_page(token: str | None) -> tuple[list[Entry], str | None]:
             payload = self.client.get_direct_message_events(
                 dm_event_fields=DM_FIELDS, event_types="MessageCreate", expansions=["sender_id"],
-                user_fields=USER_FIELDS, max_results=100, pagination_token=token, user_auth=self.user_auth)
+                user_fields=USER_FIELDS, max_results=min(100, self.page_size), pagination_token=token,
+                user_auth=self.user_auth)
             events = payload.get("data") or []
             mine = {item.external_id: item for item in items_from_dm_events(payload, brand_user_id=self.user_id)}
             entries = [Entry(id=event["id"], moment=snowflake_time(event["id"]), value=mine.get(event["id"]),
