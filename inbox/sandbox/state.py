@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -52,7 +53,7 @@ class Timeline:
 class FailureRule:
     platform: str
     mode: str  # rate_limit | revoked | error | slow
-    path: str = ""  # only requests whose path contains this
+    path: str = ""  # only requests whose path contains this (or matches it, when it starts with "^")
     remaining: int | None = None  # None: until cleared
     seconds: int = 60  # rate_limit: the reset lies this far ahead
     delay_ms: int = 0  # slow
@@ -85,7 +86,9 @@ class SandboxState:
     def failure_for(self, platform: str, path: str) -> FailureRule | None:
         """The first rule that applies to this request, consuming one of its uses."""
         for rule in self.failures:
-            if rule.platform == platform and rule.path in path:
+            # A path starting with "^" is a regular expression ("^/2/users$": the lookup, not the timelines).
+            matches = re.search(rule.path, path) if rule.path.startswith("^") else rule.path in path
+            if rule.platform == platform and matches:
                 if rule.remaining is not None:
                     rule.remaining -= 1
                     if rule.remaining <= 0:

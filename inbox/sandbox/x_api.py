@@ -183,14 +183,15 @@ class XWorld:
 
     # -- rendering -----------------------------------------------------------------------------
 
-    def render_tweets(self, numbers: list[int], request: Request, meta: dict[str, Any]) -> dict[str, Any]:
+    def render_tweets(self, numbers: list[int], request: Request, meta: dict[str, Any], *,
+                      lookup: bool = False) -> dict[str, Any]:
         fields = set(request.args("tweet.fields"))
         expansions = set(request.args("expansions"))
         user_fields = set(request.args("user.fields"))
         data = []
         user_ids: list[str] = []
         referenced: list[dict] = []
-        omit_author = self.state.quirk("x", "omit_author_id", False)
+        omit_author = self.state.quirk("x", "omit_author_id", False) and not lookup
         for number in numbers:
             tweet = self.tweets[number]
             shown = {key: tweet[key] for key in ("id", "text", "edit_history_tweet_ids")}
@@ -350,7 +351,7 @@ class XWorld:
         if not ids or len(ids) > 100:
             return problem(400, "Invalid Request", "The `ids` query parameter value must hold 1 to 100 ids")
         numbers = [int(i) for i in ids if int(i) in self.tweets]
-        body = self.render_tweets(numbers, request, {})
+        body = self.render_tweets(numbers, request, {}, lookup=True)
         body.pop("meta", None)
         return json_response(200, body, rate_limit_headers(299))
 
