@@ -4,6 +4,8 @@ that tag it, mentions in comments, replies and private messages."""
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from inbox.connectors.base import (
@@ -14,11 +16,20 @@ from inbox.connectors.base import (
     PlatformItem,
     SentMessage,
 )
-from inbox.connectors.common import DEFAULT_TIMEOUT, Entry, Watermark, parse_time, read_newest_first
+from inbox.connectors.common import (
+    DEFAULT_TIMEOUT,
+    Entry,
+    Watermark,
+    now,
+    parse_time,
+    read_newest_first,
+    read_oldest_first,
+)
 from inbox.connectors.graph import API_VERSION, GRAPH_ORIGIN, GraphConnector
 
 MEDIA_FIELDS = "id,caption,timestamp,permalink,comments_count,username"
-COMMENT_FIELDS = "id,text,timestamp,username,from,replies{id,text,timestamp,username,from}"
+REPLY_FIELDS = "id,text,timestamp,username,from"
+COMMENT_FIELDS = f"id,text,timestamp,username,from,replies{{{REPLY_FIELDS}}}"
 
 
 def ig_author(node: dict[str, Any]) -> PlatformAuthor:
@@ -55,35 +66,111 @@ class InstagramConnector(GraphConnector):
 
     def _read_comments(self, state: dict[str, Any] | None) -> tuple[list[PlatformItem], dict[str, Any], bool]:
         """Comments on the account's recent media, oldest first, each media continued from the last comment
-        read: the 251st comment and every later one are read too. A reply comes with its comment."""
+        read: the 251st comment and every later one are read too. A reply comes with its comment; a reply
+        to an older comment is found by a sweep of that media's replies (see `_sweep_replies`)."""
         state = state or {}
         legacy = Watermark(state) if state.get("since") else None  # the cursor's shape before positions
-        media_list = itertools.islice(
+        known = state.get("parents") or {}
+        media_list = list(itertools.islice(
             (media for media in self.pages(f"{self.ig_user_id}/media", {"fields": MEDIA_FIELDS, "limit": 25},
                                            action="reading the account's posts") if media.get("comments_count")),
-            self.posts_scanned)
+            self.posts_scanned))
         found, new_state, exhausted = self.read_children(
-            media_list, state, edge="comments", action="reading comments",
+            iter(media_list), state, edge="comments", action="reading comments",
             args={"fields": COMMENT_FIELDS, "limit": self.page_size},
             changed=lambda media: str(media.get("comments_count", "")))
+        nodes_read: dict[str, int] = {}
         items = []
         for comment, media in found:
-            nodes = [(comment, None)] + [(reply, comment["id"]) for reply in
-                                         (comment.get("replies") or {}).get("data", [])]
+            nodes = [(comment, None)] + [(reply, comment["id"]) for reply in self._replies_of(comment)]
+            nodes_read[media["id"]] = nodes_read.get(media["id"], 0) + len(nodes)
             for node, parent in nodes:
-                moment = parse_time(node.get("timestamp"))
-                if moment is None or ig_author(node).handle == f"@{media.get('username')}":
-                    continue  # the brand's own answers
-                if legacy and not (state.get("parents") or {}).get(media["id"]) and not legacy.is_new(node["id"], moment):
+                if legacy and not known.get(media["id"]) and not legacy.is_new(
+                        node["id"], parse_time(node.get("timestamp")) or now()):
                     continue
-                items.append(PlatformItem(
-                    external_id=node["id"], kind=ItemKind.REPLY if parent else ItemKind.COMMENT,
-                    text=node.get("text", ""), author=ig_author(node), created_at=moment,
-                    thread_external_id=media["id"], parent_external_id=parent,
-                    url=media.get("permalink", ""), context_text=media.get("caption", ""), raw=node))
+                item = self._comment_item(node, parent, media)
+                if item:
+                    items.append(item)
+
+        sweeps: dict[str, Any] = {}
+        for media in media_list:
+            sweep = (state.get("sweeps") or {}).get(media["id"])
+            previous_count = (known.get(media["id"]) or {}).get("mark", "")
+            grown = int(media.get("comments_count") or 0) - int(previous_count or 0)
+            if sweep is None and previous_count and grown > nodes_read.get(media["id"], 0):
+                # More comments than the forward read found: someone answered an older comment.
+                sweep = {"started": self._server_time().isoformat()}
+            if sweep is not None:
+                replies, sweep, done = self._sweep_replies(media, sweep, (state.get("replies") or {}).get(media["id"]))
+                items += replies
+                if done:
+                    new_state.setdefault("replies", {})[media["id"]] = sweep
+                else:
+                    sweeps[media["id"]] = sweep
+                    exhausted = False
+            if media["id"] not in new_state.get("replies", {}) and (state.get("replies") or {}).get(media["id"]):
+                new_state.setdefault("replies", {})[media["id"]] = state["replies"][media["id"]]
+        if sweeps:
+            new_state["sweeps"] = sweeps
         if legacy:
             new_state |= legacy.state()
         return items, new_state, exhausted
+
+    def _replies_of(self, comment: dict[str, Any]) -> list[dict[str, Any]]:
+        """The replies nested in a comment, and the rest of them when they run over one page."""
+        nested = comment.get("replies") or {}
+        replies = list(nested.get("data", []))
+        after = ((nested.get("paging") or {}).get("cursors") or {}).get("after")
+        if (nested.get("paging") or {}).get("next") and after:
+            replies += read_oldest_first(
+                lambda cursor: self.page(f"{comment['id']}/replies", {"fields": REPLY_FIELDS, "limit": self.page_size},
+                                         cursor, action="reading replies"),
+                after, page_limit=self.page_limit * 4)[0]
+        return replies
+
+    def _sweep_replies(self, media: dict[str, Any], sweep: dict[str, Any],
+                       replied: dict[str, Any] | None) -> tuple[list[PlatformItem], dict[str, Any], bool]:
+        """Reads a media's comments again from the start, across fetches, for replies newer than the last
+        complete sweep. Once done, the replies watermark moves to the time the sweep started (the
+        platform's clock), not to the newest reply seen: a reply to a comment already swept, written
+        while the sweep went on, is older than replies met later, and must stay new for the next sweep.
+
+        Answers the replies, the sweep still running or the new watermark, and whether it is done."""
+        watermark = Watermark(replied)
+        found, after, done = read_oldest_first(
+            lambda cursor: self.page(f"{media['id']}/comments", {"fields": COMMENT_FIELDS, "limit": self.page_size},
+                                     cursor, action="reading replies"),
+            sweep.get("after"), page_limit=self.page_limit)
+        items = []
+        for comment in found:
+            for reply in self._replies_of(comment):
+                moment = parse_time(reply.get("timestamp"))
+                if moment and watermark.is_new(reply["id"], moment):
+                    item = self._comment_item(reply, comment["id"], media)
+                    if item:
+                        items.append(item)
+        if not done:
+            return items, {**sweep, **({"after": after} if after else {})}, False
+        return items, {"since": sweep["started"], "ids": []}, True
+
+    def _server_time(self) -> datetime:
+        """Graph's own clock, from the last answer's Date header (ours may be off)."""
+        headers = getattr(self._last_headers, "value", None) or {}
+        try:
+            return parsedate_to_datetime(headers["Date"]).astimezone(UTC)
+        except (KeyError, TypeError, ValueError):
+            return now()
+
+    @staticmethod
+    def _comment_item(node: dict[str, Any], parent: str | None, media: dict[str, Any]) -> PlatformItem | None:
+        moment = parse_time(node.get("timestamp"))
+        if moment is None or ig_author(node).handle == f"@{media.get('username')}":
+            return None  # the brand's own answers
+        return PlatformItem(
+            external_id=node["id"], kind=ItemKind.REPLY if parent else ItemKind.COMMENT,
+            text=node.get("text", ""), author=ig_author(node), created_at=moment,
+            thread_external_id=media["id"], parent_external_id=parent,
+            url=media.get("permalink", ""), context_text=media.get("caption", ""), raw=node)
 
     def _read_tags(self, state: dict[str, Any] | None) -> tuple[list[PlatformItem], dict[str, Any], bool]:
         """Media tagging the account, newest first: read down to the last complete read."""
