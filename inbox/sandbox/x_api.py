@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from inbox.sandbox.http import Request, Response, Router, json_response
 from inbox.sandbox.state import SandboxState, Timeline, epoch_in, iso
 
-ID_BASE = 1_900_000_000_000_000_000
+TWITTER_EPOCH_MS = 1288834974657
+
+
+def snowflake(sequence: int) -> int:
+    """An id like X's: milliseconds since X's epoch in the high bits, so ids order by time and carry it."""
+    return ((int(time.time() * 1000) - TWITTER_EPOCH_MS) << 22) | (sequence % 4096)
 BRAND_USER = {"id": "1500000000000000001", "username": "vigie_brand", "name": "Vigie Brand"}
 
 
@@ -72,6 +78,12 @@ class XWorld:
 
     # -- world building ------------------------------------------------------------------------
 
+    def next_id(self) -> int:
+        """Increasing even within one millisecond, as X's worker sequence makes them."""
+        number = snowflake(self.state.next_number())
+        self.last_id = max(number, getattr(self, "last_id", 0) + 1)
+        return self.last_id
+
     def user(self, username: str, *, name: str = "", followers: int = 0, verified: bool = False) -> dict:
         if username in self.user_ids_by_handle:
             return self.users[self.user_ids_by_handle[username]]
@@ -102,7 +114,7 @@ class XWorld:
         created_at: str | None = None,
     ) -> dict[str, Any]:
         user = self.user(author, name=author_name, followers=followers)
-        number = ID_BASE + self.state.next_number()
+        number = self.next_id()
         tweet_id = str(number)
         tweet: dict[str, Any] = {
             "id": tweet_id,
@@ -142,7 +154,7 @@ class XWorld:
         participants = sorted({self.me["id"], *people}, key=int)
         group = next((gid for gid, members in self.groups.items() if members == participants), None)
         if group is None:
-            group = str(ID_BASE + self.state.next_number())
+            group = str(self.next_id())
             self.groups[group] = participants
         return self._dm_event(sender_id=people[0], other_id="", text=text, created_at=created_at, group=group)
 
@@ -162,7 +174,7 @@ class XWorld:
 
     def _dm_event(self, *, sender_id: str, other_id: str, text: str, created_at: str | None = None,
                   group: str = "") -> dict:
-        number = ID_BASE + self.state.next_number()
+        number = self.next_id()
         if group:
             conversation, participants = group, self.groups[group]
         else:
