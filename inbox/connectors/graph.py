@@ -217,8 +217,18 @@ class GraphConnector:
                               inbox: str) -> tuple[list[PlatformItem], dict[str, Any], bool]:
         """Conversations come newest-first by their last activity: read down to where the last complete
         read started (resuming one cut short by the page limit), then each conversation's new messages,
-        newest-first too, following its pages until the last read."""
+        newest-first too, down to that same point. A conversation whose messages run over the page limit
+        is continued by the next fetch from where it stopped (`threads`), down to the point it had then."""
+        state = dict(state or {})
+        threads = state.pop("threads", [])
         committed = Watermark(state)
+        items: list[PlatformItem] = []
+        unfinished: list[dict[str, Any]] = []
+        for thread in threads:
+            found, after, done = self._read_thread(thread["id"], Watermark(thread["floor"]), thread["after"])
+            items += found
+            if not done:
+                unfinished.append({**thread, "after": after})
 
         def read_page(after: str | None) -> tuple[list[Entry], str | None]:
             conversations, next_after, more = self.page(
@@ -231,18 +241,32 @@ class GraphConnector:
             return entries, next_after if more else None
 
         conversations, new_state, exhausted = read_newest_first(read_page, state, page_limit=self.page_limit)
-        items: list[PlatformItem] = []
         for conversation in conversations:
-            for message in self.pages(f"{conversation['id']}/messages",
-                                      {"fields": "id,message,created_time,from", "limit": self.page_size},
-                                      action="reading private messages"):
+            found, after, done = self._read_thread(conversation["id"], committed, None)
+            items += found
+            if not done:
+                unfinished.append({"id": conversation["id"], "after": after, "floor": committed.state()})
+        if unfinished:
+            new_state["threads"] = unfinished
+        return items, new_state, exhausted and not unfinished
+
+    def _read_thread(self, conversation_id: str, floor: Watermark,
+                     after: str | None) -> tuple[list[PlatformItem], str | None, bool]:
+        """One conversation's messages, newest first from `after`, down to `floor`. Answers the inbound
+        ones, where to continue, and whether `floor` (or the first message) was reached."""
+        items: list[PlatformItem] = []
+        for _ in range(self.page_limit):
+            messages, next_after, more = self.page(f"{conversation_id}/messages", {
+                "fields": "id,message,created_time,from", "limit": self.page_size}, after,
+                action="reading private messages")
+            for message in messages:
                 moment = parse_time(message.get("created_time"))
                 if moment is None:
                     continue
-                if not committed.covers(moment):
-                    break
+                if not floor.covers(moment):
+                    return items, None, True
                 sender = message.get("from") or {}
-                if sender.get("id") in (self.page_id, self.ig_user_id) or not committed.is_new(message["id"], moment):
+                if sender.get("id") in (self.page_id, self.ig_user_id) or not floor.is_new(message["id"], moment):
                     continue
                 items.append(PlatformItem(
                     external_id=message["id"], kind=ItemKind.PRIVATE_MESSAGE, text=message.get("message", ""),
@@ -251,8 +275,11 @@ class GraphConnector:
                     created_at=moment,
                     # Webhooks name the sender, not the conversation: both paths thread on the sender.
                     thread_external_id=f"dm:{sender.get('id', '')}",
-                    is_private=True, raw={**message, "conversation_id": conversation["id"]}))
-        return items, new_state, exhausted
+                    is_private=True, raw={**message, "conversation_id": conversation_id}))
+            if not more or not messages or not next_after:
+                return items, None, True
+            after = next_after
+        return items, after, False
 
     def send_private_message(self, *, recipient_external_id: str, text: str, idempotency_key: str) -> SentMessage:
         """`recipient_external_id`: the person's page-scoped id (PSID/IGSID), or "dm:<id>"."""

@@ -276,6 +276,8 @@ class XWorld:
         if not query:
             return problem(400, "Invalid Request", "The `query` query parameter can not be empty")
         max_results = int(request.arg("max_results") or 10)
+        if not 10 <= max_results <= 100:
+            return problem(400, "Invalid Request", "The `max_results` query parameter value is not between 10 and 100")
         since = int(request.arg("since_id") or 0) or None
         until = self.until(request, request.arg("next_token"))
         matches: list[int] = []
@@ -326,6 +328,8 @@ class XWorld:
 
     def list_dm_events(self, request: Request) -> Response:
         max_results = int(request.arg("max_results") or 100)
+        if not 1 <= max_results <= 100:
+            return problem(400, "Invalid Request", "The `max_results` query parameter value is not between 1 and 100")
         token = request.arg("pagination_token")
         until = decode_token(token) if token else None
         numbers, more = self.dm_timeline.newest_first(until=until, limit=max_results)

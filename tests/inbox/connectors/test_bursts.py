@@ -238,3 +238,17 @@ def test_cursors_stored_before_resumable_reads_carry_on_without_repeats(world):
     result = facebook.fetch(legacy)
     assert [item.external_id for item in result.items] == [new_comment["id"]]
     assert facebook.fetch(result.cursor).items == []
+
+
+def test_one_person_writing_more_than_a_fetch_holds_is_read_in_full(world):
+    connector = CASES["facebook messenger"].connect(world)
+    _, cursor, _ = drain(connector, {})
+    flood = world.inject_many("facebook", "messages", [{"text": f"hello? {n}", "sender": "Impatient Person"}
+                                                        for n in range(PAGE * LIMIT * 3 + 2)])
+    other = world.inject_facebook_message("unrelated", sender="Someone Else")["id"]
+
+    seen, cursor, fetches = drain(connector, cursor)
+
+    assert_once(seen, [*flood, other])
+    assert fetches >= 4
+    assert "threads" not in cursor["messages"]
