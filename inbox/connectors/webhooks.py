@@ -114,16 +114,18 @@ def parse_x_payload(payload: dict[str, Any]) -> list[PlatformItem]:
         handle = user.get("screen_name", "")
         # Like the v2 API, Account Activity escapes `&`, `<` and `>`: store what the author wrote.
         text = unescape_x((tweet.get("extended_tweet") or {}).get("full_text") or tweet.get("text", ""))
+        # Enterprise payloads carry `edit_history`: an edit updates the message of the original post.
+        original = str((tweet.get("edit_history") or {}).get("initial_tweet_id") or tweet["id_str"])
         items.append(PlatformItem(
-            external_id=tweet["id_str"], kind=ItemKind.REPLY if parent else ItemKind.MENTION, text=text,
+            external_id=original, kind=ItemKind.REPLY if parent else ItemKind.MENTION, text=text,
             author=PlatformAuthor(external_id=user.get("id_str", ""), handle=f"@{handle}" if handle else "",
                                   name=user.get("name", ""), avatar_url=user.get("profile_image_url_https", ""),
                                   followers=user.get("followers_count", 0), verified=bool(user.get("verified")),
                                   profile_url=f"https://x.com/{handle}" if handle else ""),
             created_at=_x_time(tweet["created_at"]),
             # v1.1 events carry no conversation_id: only a top-level post's thread is known for sure.
-            thread_external_id=None if parent else tweet["id_str"], parent_external_id=parent,
-            url=f"https://x.com/{handle or 'i/web'}/status/{tweet['id_str']}",
+            thread_external_id=None if parent else original, parent_external_id=parent,
+            url=f"https://x.com/{handle or 'i/web'}/status/{tweet['id_str']}", edited=original != tweet["id_str"],
             language_hint=tweet.get("lang", "") if tweet.get("lang") not in (None, "und") else "",
             reach=tweet.get("retweet_count", 0) + tweet.get("favorite_count", 0) + tweet.get("quote_count", 0),
             raw=tweet))

@@ -71,6 +71,8 @@ class Control:
         replied = next((r["id"] for r in tweet.get("referenced_tweets", []) if r["type"] == "replied_to"), None)
         event = {"created_at": twitter_time(tweet["created_at"]), "id": int(tweet["id"]), "id_str": tweet["id"],
                  "text": x_api.x_escaped(tweet["text"]), "in_reply_to_status_id_str": replied, "lang": tweet["lang"],
+                 "edit_history": {"initial_tweet_id": tweet["edit_history_tweet_ids"][0],
+                                  "edit_tweet_ids": tweet["edit_history_tweet_ids"]},
                  "retweet_count": tweet["public_metrics"]["retweet_count"],
                  "favorite_count": tweet["public_metrics"]["like_count"],
                  "user": {"id_str": user["id"], "screen_name": user["username"], "name": user["name"],

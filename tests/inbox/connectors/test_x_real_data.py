@@ -104,6 +104,8 @@ def test_an_edited_post_is_one_item_under_its_original_id_with_the_latest_text(s
     (item,) = second.items
     assert (item.external_id, item.edited, item.text) == (original["id"], True, "@vigie_brand my flight AD12 is cancelled")
     assert item.raw["id"] == edit["id"] and item.thread_external_id == original["id"]
+    (pushed,) = parse_x_payload(edit["webhook"])  # the Account Activity delivery of the edit
+    assert (pushed.external_id, pushed.edited, pushed.text) == (original["id"], True, item.text)
     # Read together (a back-fill), the two versions still make one item: the latest.
     (both,) = connector.fetch({}).items
     assert both.text.endswith("cancelled") and both.edited
