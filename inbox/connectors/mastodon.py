@@ -117,7 +117,7 @@ class MastodonConnector:
                         ids = [int(n["id"]) for n in page]
                         max_id = str(min(ids))
                         newest = str(max([*ids, int(newest)] if newest else ids))
-                    if len(page) < self.page_size:
+                    if not page:  # not a short page: an instance may cap `limit` below what we ask
                         break
                 else:
                     exhausted = False
@@ -129,7 +129,7 @@ class MastodonConnector:
                     notifications.extend(page)
                     if page:
                         last = str(max(int(n["id"]) for n in page))
-                    if len(page) < self.page_size:
+                    if not page:
                         break
                 else:
                     exhausted = False

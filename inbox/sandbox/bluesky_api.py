@@ -177,7 +177,7 @@ class BlueskyWorld:
         return json_response(200, self.profiles[did])
 
     def list_notifications(self, request: Request) -> Response:
-        limit = min(int(request.arg("limit") or 50), 100)
+        limit = min(int(request.arg("limit") or 50), int(self.state.quirk("bluesky", "max_limit", 100)))
         reasons = set(request.args("reasons"))
         cursor = request.arg("cursor")
         until = int(cursor) if cursor else None

@@ -113,7 +113,8 @@ class MastodonWorld:
         return None
 
     def list_notifications(self, request: Request) -> Response:
-        limit = min(int(request.arg("limit") or 40), 80)
+        # Mastodon caps `limit` (80 for notifications); the `max_limit` quirk plays an instance capping lower.
+        limit = min(int(request.arg("limit") or 40), int(self.state.quirk("mastodon", "max_limit", 80)))
         types = set(request.args("types"))
         if types and "mention" not in types:
             return json_response(200, [], rate_limit_headers())

@@ -153,7 +153,14 @@ def _shared_media(sandbox) -> str:
 
 @pytest.fixture
 def world(sandbox):
+    """The sandbox with the platforms' awkward habits on: X pages without their users, Graph pages
+    shorter than asked while more follow, Mastodon and Bluesky capping the page size below ours."""
     _shared.clear()
+    sandbox.quirks("x", omit_users=True)
+    sandbox.quirks("facebook", page_shortfall=2)
+    sandbox.quirks("instagram", page_shortfall=2)
+    sandbox.quirks("mastodon", max_limit=PAGE - 2)
+    sandbox.quirks("bluesky", max_limit=PAGE - 1)
     yield sandbox
     _shared.clear()
 
@@ -206,15 +213,15 @@ def test_a_stream_that_keeps_arriving_during_the_read_loses_and_repeats_nothing(
 
 
 def test_beat_stopped_for_two_minutes_many_pages_waiting(world):
-    """X DMs and Bluesky were the worst hit: 20 page limits waiting are read back in order, nothing skipped."""
+    """X DMs and Bluesky were the worst hit: a dozen page limits waiting are read back, nothing skipped."""
     for name in ("x direct messages", "bluesky"):
         case = CASES[name]
         connector = case.connect(world)
         _, cursor, _ = drain(connector, {})
-        waiting = case.add_many(world, PAGE * LIMIT * 20, "while beat was stopped")
+        waiting = case.add_many(world, PAGE * LIMIT * 12, "while beat was stopped")
         seen, _, fetches = drain(connector, cursor)
         assert_once(seen, waiting)
-        assert fetches >= 20
+        assert fetches >= 12
 
 
 def test_cursors_stored_before_resumable_reads_carry_on_without_repeats(world):
