@@ -74,12 +74,12 @@ def poll_channel(channel_id: int) -> int:
     with transaction.atomic():
         result = mentions_ingest(channel=channel, items=fetched.items)
         channel_services.channel_poll_succeeded(channel=channel, cursor=fetched.cursor,
-                                                more_waiting=not fetched.exhausted)
+                                                more_waiting=fetched.more_waiting)
     if fetched.rate_limit and fetched.rate_limit.remaining == 0 and fetched.rate_limit.reset_at:
         channel.refresh_from_db(fields=["next_poll_at"])
         if channel.next_poll_at < fetched.rate_limit.reset_at:
             Channel.objects.unscoped().filter(pk=channel.pk).update(next_poll_at=fetched.rate_limit.reset_at)
-    elif not fetched.exhausted:
+    elif fetched.more_waiting:
         _poll_again_now(channel)
     return result.created
 

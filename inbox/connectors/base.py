@@ -75,6 +75,11 @@ class FetchResult:
     # among several, an item the platform returned malformed).
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def more_waiting(self) -> bool:
+        """The page limit stopped this read: poll the channel again at once for the rest."""
+        return not self.exhausted
+
 
 @dataclass(frozen=True)
 class RateLimitState:
