@@ -181,6 +181,11 @@ class Entry:
 Page = tuple[list[Entry], Any]  # the entries, newest first, and the position of the next (older) page
 
 
+# How far back a channel's very first read goes: the last week, not years of an account's history.
+# Once a channel has a cursor, every read goes down to it, however far that is.
+FIRST_READ_HISTORY = timedelta(days=7)
+
+
 def read_newest_first(read_page: Callable[[Any], Page], state: dict[str, Any] | None, *,
                       page_limit: int) -> tuple[list[Any], dict[str, Any], bool]:
     """Reads a newest-first listing (X DMs, Bluesky notifications, Messenger conversations...) down to
@@ -192,9 +197,11 @@ def read_newest_first(read_page: Callable[[Any], Page], state: dict[str, Any] | 
     any size between two polls is read in full over several fetches, oldest pages last, and items
     arriving meanwhile sit above the resumed read, where the next complete read finds them.
 
+    A channel's first read (no watermark yet) reaches back `FIRST_READ_HISTORY`.
+
     Answers the wanted values, the next state and whether the read is complete."""
     state = state or {}
-    committed = Watermark(state)
+    committed = Watermark(state if state.get("since") else {"since": (now() - FIRST_READ_HISTORY).isoformat()})
     resume = state.get("resume") or {}
     position = resume.get("position")
     newest = Watermark(resume.get("newest"))

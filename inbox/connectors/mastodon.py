@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from mastodon import (
@@ -30,7 +31,19 @@ from inbox.connectors.base import (
     SendRefused,
     SentMessage,
 )
-from inbox.connectors.common import DEFAULT_TIMEOUT, from_epoch, html_to_text, parse_time
+from inbox.connectors.common import (
+    DEFAULT_TIMEOUT,
+    FIRST_READ_HISTORY,
+    from_epoch,
+    html_to_text,
+    now,
+    parse_time,
+)
+
+
+def created_at(notification: dict[str, Any]) -> datetime:
+    moment = notification["created_at"]
+    return moment if isinstance(moment, datetime) else parse_time(moment)  # type: ignore[return-value]
 
 
 def status_item(notification: dict[str, Any]) -> PlatformItem:
@@ -110,15 +123,18 @@ class MastodonConnector:
             if not last:
                 max_id = cursor.get("backfill_max_id")
                 newest = cursor.get("backfill_newest_id")
+                horizon = now() - FIRST_READ_HISTORY  # a first read brings the last week, not years
                 for _ in range(self.page_limit):
                     page = self.api.notifications(types=["mention"], max_id=max_id, limit=self.page_size)
-                    notifications.extend(page)
-                    if page:
-                        ids = [int(n["id"]) for n in page]
-                        max_id = str(min(ids))
-                        newest = str(max([*ids, int(newest)] if newest else ids))
                     if not page:  # not a short page: an instance may cap `limit` below what we ask
                         break
+                    ids = [int(n["id"]) for n in page]
+                    max_id = str(min(ids))
+                    newest = str(max([*ids, int(newest)] if newest else ids))
+                    recent = [n for n in page if created_at(n) >= horizon]
+                    notifications.extend(recent)
+                    if len(recent) < len(page):
+                        break  # newest first: the rest is older still
                 else:
                     exhausted = False
                 new_cursor = ({"last_notification_id": newest} if exhausted else

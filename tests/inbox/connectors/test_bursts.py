@@ -259,3 +259,27 @@ def test_one_person_writing_more_than_a_fetch_holds_is_read_in_full(world):
     assert_once(seen, [*flood, other])
     assert fetches >= 4
     assert "threads" not in cursor["messages"]
+
+
+def test_a_channels_first_read_brings_the_last_week_not_years(world):
+    """Only the very first read is bounded: once a channel has a cursor, every read goes down to it."""
+    long_ago = "2026-01-05T10:00:00+0000"
+    old_tag = world.inject_instagram_tag("tagged last winter", username="old", timestamp=long_ago)["id"]
+    new_tag = world.inject_instagram_tag("tagged today", username="new")["id"]
+    old_message = world.inject_facebook_message("hello last winter", sender="Old Friend", created_time=long_ago)["id"]
+    new_message = world.inject_facebook_message("hello today", sender="New Friend")["id"]
+    old_toot = world.inject_mastodon_mention("last winter", author="old", created_at="2026-01-05T10:00:00.000Z")
+    new_toot = world.inject_mastodon_mention("today", author="new")
+
+    instagram = CASES["instagram tags"].connect(world)
+    facebook = CASES["facebook messenger"].connect(world)
+    mastodon = CASES["mastodon"].connect(world)
+    tags, _, _ = drain(instagram, {})
+    messages, _, _ = drain(facebook, {})
+    toots, toots_cursor, _ = drain(mastodon, {})
+
+    assert new_tag in tags and old_tag not in tags
+    assert new_message in messages and old_message not in messages
+    assert toots == [new_toot["status"]["id"]] and old_toot["status"]["id"] not in toots
+    later = world.inject_mastodon_mention("tomorrow", author="later")
+    assert drain(mastodon, toots_cursor)[0] == [later["status"]["id"]]
