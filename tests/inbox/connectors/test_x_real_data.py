@@ -8,6 +8,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from inbox.api.serializers import MessageSerializer
 from inbox.connectors.base import ItemKind
 from inbox.connectors.registry import connector_for
 from inbox.connectors.webhooks import parse_x_payload
@@ -152,6 +153,7 @@ def test_the_worker_shows_an_edit_as_one_edited_message(x_channel, sandbox):
     html = render_to_string("inbox/_thread.html", {"entries": [("message", message.created_at, message)],
                                                    "conversation": message.conversation})
     assert 'data-testid="edited"' in html and "AT&amp;T lost my bag &lt;again&gt;" in html
+    assert MessageSerializer(message).data["edited"] is True
 
 
 @pytest.mark.django_db(transaction=True)
