@@ -344,6 +344,15 @@ def _record_edits(organization_id: int, platform: str, edits: Sequence[PlatformI
                 continue
             Message.objects.unscoped().filter(pk=message.pk).update(text=item.text, edited=True, raw=item.raw)
             changed.append(message.conversation_id)
+            # The inbox row shows the latest words, and search finds the new ones too.
+            conversation = Conversation.objects.unscoped().only("preview", "search_text").get(pk=message.conversation_id)
+            fields = {}
+            if conversation.preview == message.text[:PREVIEW_LENGTH]:
+                fields["preview"] = item.text[:PREVIEW_LENGTH]
+            if len(conversation.search_text) < SEARCH_TEXT_LIMIT:
+                fields["search_text"] = f"{conversation.search_text}\n{item.text}"[:SEARCH_TEXT_LIMIT]
+            if fields:
+                Conversation.objects.unscoped().filter(pk=conversation.pk).update(**fields)
     return changed
 
 

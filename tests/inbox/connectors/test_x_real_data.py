@@ -154,6 +154,8 @@ def test_the_worker_shows_an_edit_as_one_edited_message(x_channel, sandbox):
                                                    "conversation": message.conversation})
     assert 'data-testid="edited"' in html and "AT&amp;T lost my bag &lt;again&gt;" in html
     assert MessageSerializer(message).data["edited"] is True
+    conversation = message.conversation
+    assert conversation.preview == message.text and "<again>" in conversation.search_text
 
 
 @pytest.mark.django_db(transaction=True)
