@@ -14,7 +14,7 @@ from inbox.connectors.base import (
     PlatformItem,
     SentMessage,
 )
-from inbox.connectors.common import Watermark, now, parse_time
+from inbox.connectors.common import FIRST_READ_HISTORY, Watermark, now, parse_time
 from inbox.connectors.graph import GraphConnector
 
 RECENT_ACTIVITY = timedelta(seconds=60)
@@ -72,6 +72,9 @@ class FacebookConnector(GraphConnector):
         # A cursor from before per-post positions: its time still tells old comments from new ones on
         # posts this fetch meets for the first time.
         legacy = Watermark(state) if state.get("since") else None
+        # A channel's very first read takes the last week's comments, not years of them: the limit is kept
+        # (a first read may take several fetches), and later comments are all newer than it anyway.
+        horizon = parse_time(state.get("horizon")) or (now() - FIRST_READ_HISTORY if not state else None)
         posts = itertools.islice(
             self.pages(f"{self.page_id}/feed", {"fields": POST_FIELDS, "limit": 25}, action="reading the feed"),
             self.posts_scanned)
@@ -87,9 +90,13 @@ class FacebookConnector(GraphConnector):
                 continue
             if legacy and not (state.get("parents") or {}).get(post["id"]) and not legacy.is_new(comment["id"], moment):
                 continue
+            if horizon and moment < horizon:
+                continue
             items.append(comment_item(comment, post))
         if legacy:
             new_state |= legacy.state()
+        if horizon:
+            new_state["horizon"] = horizon.isoformat()
         return items, new_state, exhausted
 
     def send_reply(self, *, text: str, in_reply_to_external_id: str, idempotency_key: str) -> SentMessage:

@@ -18,6 +18,7 @@ from inbox.connectors.base import (
 )
 from inbox.connectors.common import (
     DEFAULT_TIMEOUT,
+    FIRST_READ_HISTORY,
     Entry,
     Watermark,
     now,
@@ -70,6 +71,9 @@ class InstagramConnector(GraphConnector):
         to an older comment is found by a sweep of that media's replies (see `_sweep_replies`)."""
         state = state or {}
         legacy = Watermark(state) if state.get("since") else None  # the cursor's shape before positions
+        # A channel's very first read takes the last week's comments, not years of them: the limit is kept
+        # (a first read may take several fetches), and later comments are all newer than it anyway.
+        horizon = parse_time(state.get("horizon")) or (now() - FIRST_READ_HISTORY if not state else None)
         known = state.get("parents") or {}
         media_list = list(itertools.islice(
             (media for media in self.pages(f"{self.ig_user_id}/media", {"fields": MEDIA_FIELDS, "limit": 25},
@@ -87,6 +91,8 @@ class InstagramConnector(GraphConnector):
             for node, parent in nodes:
                 if legacy and not known.get(media["id"]) and not legacy.is_new(
                         node["id"], parse_time(node.get("timestamp")) or now()):
+                    continue
+                if horizon and (parse_time(node.get("timestamp")) or now()) < horizon:
                     continue
                 item = self._comment_item(node, parent, media)
                 if item:
@@ -114,6 +120,8 @@ class InstagramConnector(GraphConnector):
             new_state["sweeps"] = sweeps
         if legacy:
             new_state |= legacy.state()
+        if horizon:
+            new_state["horizon"] = horizon.isoformat()
         return items, new_state, exhausted
 
     def _replies_of(self, comment: dict[str, Any]) -> list[dict[str, Any]]:

@@ -283,3 +283,15 @@ def test_a_channels_first_read_brings_the_last_week_not_years(world):
     assert toots == [new_toot["status"]["id"]] and old_toot["status"]["id"] not in toots
     later = world.inject_mastodon_mention("tomorrow", author="later")
     assert drain(mastodon, toots_cursor)[0] == [later["status"]["id"]]
+
+
+def test_a_first_read_of_comments_skips_old_ones_across_fetches(world):
+    post = world.inject_facebook_post("An old post still commented", created_time="2026-01-05T10:00:00+0000")["id"]
+    old = world.inject_many("facebook", "comments", [
+        {"post_id": post, "message": f"winter {n}", "created_time": "2026-01-06T10:00:00+0000"} for n in range(12)])
+    new = world.inject_many("facebook", "comments", [{"post_id": post, "message": f"today {n}"} for n in range(3)])
+
+    seen, cursor, fetches = drain(CASES["facebook comments on one post"].connect(world), {})
+
+    assert sorted(seen) == sorted(new) and not set(old) & set(seen)
+    assert fetches >= 2  # the old comments were paged through over several fetches, never ingested
