@@ -58,11 +58,18 @@ class ReplyBlocked(ValidationError):
 
 
 _guard: Callable[[ReplyAttempt], Verdict] | None = None
+# Where the composer loads the guides' panel from: (organization slug, conversation id) -> URL.
+_panel_url: Callable[[str, int], str] | None = None
 
 
-def register(guard: Callable[[ReplyAttempt], Verdict] | None) -> None:
-    global _guard
-    _guard = guard
+def register(guard: Callable[[ReplyAttempt], Verdict] | None,
+             *, composer_panel_url: Callable[[str, int], str] | None = None) -> None:
+    global _guard, _panel_url
+    _guard, _panel_url = guard, composer_panel_url
+
+
+def composer_panel_url(organization_slug: str, conversation_id: int) -> str:
+    return _panel_url(organization_slug, conversation_id) if _panel_url is not None else ""
 
 
 def check(attempt: ReplyAttempt) -> Verdict:

@@ -21,6 +21,7 @@ from accounts.selectors import member_users, organization_members, team_list
 from accounts.tenancy import OrganizationPageMixin, access_by_id
 
 from . import selectors, services
+from . import reply_guard
 from .reply_guard import HeldReply, ReplyBlocked
 from .models import (
     REPLY_LENGTH_LIMITS,
@@ -259,6 +260,7 @@ def conversation_context(view, conversation_pk) -> dict:
         "statuses": ConversationStatus.choices,
         "snooze_choices": snooze_choices(organization),
         "can_reply": role_can(view.membership.role, Permission.REPLY),
+        "guide_panel_url": reply_guard.composer_panel_url(organization.slug, conversation.pk),
         "can_work": role_can(view.membership.role, Permission.WORK_CONVERSATIONS),
         "now": timezone.now(),
     }

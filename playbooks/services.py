@@ -251,8 +251,8 @@ def approval_request(*, organization_id: int, conversation_id: int, channel_id: 
 
 
 def _lock_pending(approval: ReplyApproval) -> ReplyApproval:
-    locked = (ReplyApproval.objects.for_organization(approval.organization_id).select_for_update()
-              .select_related("decided_by").get(pk=approval.pk))
+    # Two approvers at once: the second waits here, then finds the first one's outcome.
+    locked = ReplyApproval.objects.for_organization(approval.organization_id).select_for_update().get(pk=approval.pk)
     if locked.status == ApprovalStatus.APPROVED:
         who = locked.decided_by.display_name if locked.decided_by else _("someone")
         raise ValidationError(_("%(who)s already approved this reply and it was sent: nothing was sent again.")
