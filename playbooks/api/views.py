@@ -109,9 +109,10 @@ class GuideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organizatio
     @extend_schema(request=s.DraftInputSerializer, responses=s.GuideVersionSerializer)
     @action(detail=True, methods=["put"])
     def draft(self, request, *args, **kwargs):
+        guide = self.get_object()  # another organization's guide answers 404 before the body is read
         data = s.DraftInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        version = services.guide_draft_save(guide=self.get_object(), actor=request.user, **data.validated_data)
+        version = services.guide_draft_save(guide=guide, actor=request.user, **data.validated_data)
         return Response(s.GuideVersionSerializer(version).data)
 
     @extend_schema(responses=s.GuideVersionSerializer(many=True))
@@ -208,18 +209,20 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
     @extend_schema(request=s.ApproveInputSerializer, responses=s.ApprovalSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
+        approval = self.get_object()
         data = s.ApproveInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        approval = services.approval_approve(approval=self.get_object(), actor=request.user,
+        approval = services.approval_approve(approval=approval, actor=request.user,
                                              text=data.validated_data.get("text") or None)
         return Response(s.ApprovalSerializer(approval).data)
 
     @extend_schema(request=s.RejectInputSerializer, responses=s.ApprovalSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, *args, **kwargs):
+        approval = self.get_object()
         data = s.RejectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        approval = services.approval_reject(approval=self.get_object(), actor=request.user,
+        approval = services.approval_reject(approval=approval, actor=request.user,
                                             comment=data.validated_data["comment"])
         return Response(s.ApprovalSerializer(approval).data)
 
