@@ -129,13 +129,15 @@ def validate_pattern(pattern: str) -> None:
 
 
 def _dm_suggestion(route: PrivateRoute) -> str:
-    advice = _("Ask them to continue in private messages, and ask for it there.")
-    if route.possible is True:
-        return f"{advice} {_('A private message is possible with this person here.')} {route.reason}".strip()
     if route.possible is False:
-        return f"{_('A private message is not possible with this person here:')} {route.reason} " \
-               f"{_('Point them to a private channel of the brand (form, customer service).')}".strip()
-    return f"{advice} {route.reason}".strip()
+        parts = [_("A private message is not possible with this person here:"), route.reason,
+                 _("Point them to a private channel of the brand (form, customer service).")]
+    elif route.possible is True:
+        parts = [_("Ask them to continue in private messages, and ask for it there."),
+                 _("A private message is possible with this person here."), route.reason]
+    else:
+        parts = [_("Ask them to continue in private messages, and ask for it there."), route.reason]
+    return " ".join(part for part in parts if part)
 
 
 _DATA_LABELS = {

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from accounts.tenancy import OrganizationRelatedField
 from inbox.models import Channel, Conversation
 
-from ..models import Guide, GuideVersion, LintRule, PerimeterRule, ReplyApproval
+from ..models import Guide, GuideVersion, LintRule, PerimeterRule, ReplyApproval, Severity
 
 
 class LintInputSerializer(serializers.Serializer):
@@ -15,7 +15,7 @@ class LintInputSerializer(serializers.Serializer):
 
 class FindingSerializer(serializers.Serializer):
     rule = serializers.CharField()
-    severity = serializers.ChoiceField(choices=["block", "warn"])
+    severity = serializers.ChoiceField(choices=Severity.choices)
     message = serializers.CharField()
     suggestion = serializers.CharField(allow_blank=True)
     start = serializers.IntegerField()
@@ -29,7 +29,7 @@ class LintOutputSerializer(serializers.Serializer):
 class BuiltInRuleSerializer(serializers.Serializer):
     code = serializers.CharField()
     enabled = serializers.BooleanField(required=False)
-    severity = serializers.ChoiceField(choices=["block", "warn"], required=False)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     options = serializers.DictField(required=False)
 
 
@@ -67,7 +67,7 @@ class GuideInputSerializer(serializers.Serializer):
     content = serializers.JSONField(required=False)
 
 
-class DraftInputSerializer(serializers.Serializer):
+class GuideDraftInputSerializer(serializers.Serializer):
     content = serializers.JSONField()
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 

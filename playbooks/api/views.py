@@ -1,4 +1,5 @@
 from django.http import Http404
+from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -31,8 +32,12 @@ class LintView(OrganizationAPIView):
         conversation = values.get("conversation")
         context = inbox_selectors.reply_context(organization=self.organization, conversation_id=conversation.pk) \
             if conversation else None
-        findings = lint_reply(organization_id=self.organization.pk, text=values["text"],
-                              platform=values["channel"].platform, visibility=values["visibility"], context=context)
+        # In the person's own language, whichever way they authenticated (a token skips the
+        # middleware that reads their profile).
+        with translation.override(request.user.language or translation.get_language()):
+            findings = lint_reply(organization_id=self.organization.pk, text=values["text"],
+                                  platform=values["channel"].platform, visibility=values["visibility"],
+                                  context=context)
         return Response({"findings": [f.to_dict() for f in findings]})
 
 
@@ -106,11 +111,11 @@ class GuideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organizatio
         guide = services.guide_create(organization=self.organization, actor=request.user, **data.validated_data)
         return Response(s.GuideSerializer(guide).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.DraftInputSerializer, responses=s.GuideVersionSerializer)
+    @extend_schema(request=s.GuideDraftInputSerializer, responses=s.GuideVersionSerializer)
     @action(detail=True, methods=["put"])
     def draft(self, request, *args, **kwargs):
         guide = self.get_object()  # another organization's guide answers 404 before the body is read
-        data = s.DraftInputSerializer(data=request.data)
+        data = s.GuideDraftInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         version = services.guide_draft_save(guide=guide, actor=request.user, **data.validated_data)
         return Response(s.GuideVersionSerializer(version).data)
