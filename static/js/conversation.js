@@ -74,6 +74,7 @@
     const send = document.getElementById("send-reply");
     const error = document.getElementById("reply-error");
     const draftState = document.getElementById("draft-state");
+    const notice = document.getElementById("reply-notice");
     const seen = document.getElementById("seen-up-to");
     const homeChannel = form.dataset.homeChannel;
     let previousChannel = channel.value;
@@ -138,6 +139,7 @@
         if (thread) seen.value = thread.dataset.lastMessageId;
       }
       if (!text.value.trim()) delete form.dataset.started;
+      if (notice) notice.hidden = true;
       updateCount();
       if (Date.now() - typingSentAt > 4000) signalTyping(true);
       clearTimeout(typingTimer);
@@ -160,9 +162,11 @@
       return fetch(form.action, { method: "POST", body: data, credentials: "same-origin", headers: { "HX-Request": "true" } })
         .then(function (response) {
           if (response.status === 204 || response.status === 202) {
+            clearTimeout(draftTimer);  // what was typed is sent (or with an approver): no draft to keep
+            notice.hidden = response.status !== 202;
             if (response.status === 202) {
               response.json().then(function (held) {
-                draftState.textContent = held.detail;
+                notice.textContent = held.detail;
                 document.dispatchEvent(new CustomEvent("vigie:reply-held", { detail: held }));
               });
             }
@@ -173,7 +177,7 @@
             text.value = "";
             delete form.dataset.started;
             form.confirm_after_other_reply.value = "0";
-            if (response.status === 204) draftState.textContent = "";
+            draftState.textContent = "";
             signalTyping(false);
             updateCount();
             return refresh("thread", page.dataset.threadUrl);
