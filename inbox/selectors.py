@@ -334,3 +334,22 @@ def channel_for(*, organization: Organization | int, channel_id: int) -> Channel
 
 def message_states(*, organization: Organization | int, ids) -> dict[int, str]:
     return dict(Message.objects.for_organization(organization).filter(pk__in=list(ids)).values_list("pk", "state"))
+
+
+def closed_conversations_for_training(*, organization: Organization | int, limit: int = 20) -> list[dict]:
+    """Closed public conversations as practice mentions (the guides mask personal data in them)."""
+    rows = (Conversation.objects.for_organization(organization).filter(status=ConversationStatus.CLOSED,
+                                                                       is_private=False)
+            .exclude(channel__platform="web").select_related("channel", "contact").prefetch_related("tags")
+            .order_by("-closed_at", "-pk")[:limit])
+    items = []
+    for conversation in rows:
+        first = (Message.objects.for_organization(organization).filter(conversation=conversation, direction="in")
+                 .order_by("created_at").only("text").first())
+        if first is None:
+            continue
+        items.append({"text": first.text, "platform": conversation.channel.platform, "language": conversation.language,
+                      "priority": conversation.priority, "sentiment": conversation.sentiment,
+                      "followers": conversation.contact.followers, "tags": [t.name for t in conversation.tags.all()],
+                      "channel_handle": conversation.channel.handle})
+    return items

@@ -197,3 +197,43 @@ class ReplyRecord(OrganizationOwnedModel):
 
     class Meta(OrganizationOwnedModel.Meta):
         constraints = [models.UniqueConstraint(fields=["organization", "message_id"], name="reply_record_once")]
+
+
+class TrainingSet(OrganizationOwnedModel):
+    """Recorded mentions to practise on: built from the demo texts, or exported (masked) from real
+    closed conversations. items: [{"text", "platform", "language", "handle", "name", "followers",
+    "priority", "sentiment", "tags"}]."""
+
+    name = models.CharField(max_length=120)
+    source = models.CharField(max_length=10)  # demo | export
+    items = models.JSONField(default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(OrganizationOwnedModel.Meta):
+        ordering = ["-created_at"]
+
+
+class TrainingSession(OrganizationOwnedModel):
+    """One agent answering a training set: the linter and the perimeter run, nothing is sent."""
+
+    training_set = models.ForeignKey(TrainingSet, on_delete=models.CASCADE, related_name="sessions")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+
+class TrainingAnswer(OrganizationOwnedModel):
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="answers")
+    position = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    visibility = models.CharField(max_length=8, default="public")
+    findings = models.JSONField(default=list, blank=True)
+    blocked = models.BooleanField(default=False)
+    needs_approval = models.BooleanField(default=False)
+    rule_name = models.CharField(max_length=120, blank=True)
+    seconds = models.FloatField(default=0.0)  # from the mention shown to the answer given
+    answered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(OrganizationOwnedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["session", "position"], name="training_answer_once")]

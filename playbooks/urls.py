@@ -10,4 +10,6 @@ urlpatterns = [
     path("approvals/", views.ApprovalQueueView.as_view(), name="playbooks-approvals"),
     path("approvals/<int:pk>/act", views.ApprovalActView.as_view(), name="playbooks-approval-act"),
     path("composer/<int:pk>/", views.GuidePanelView.as_view(), name="playbooks-panel"),
+    path("training/", views.TrainingListView.as_view(), name="playbooks-training"),
+    path("training/<int:pk>/", views.TrainingSessionView.as_view(), name="playbooks-training-session"),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -15,13 +15,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from accounts.roles import Permission
+from accounts.roles import Permission, role_can
 from accounts.tenancy import OrganizationPageMixin, access_by_id
 from inbox import selectors as inbox_selectors
 
-from . import guides, selectors, services
+from . import guides, selectors, services, training_services
 from .linter import BUILT_IN_DEFAULTS
-from .models import Guide, GuideVersion, LintRule, LintRuleKind, PerimeterRule, ReplyApproval
+from .models import (
+    Guide,
+    GuideVersion,
+    LintRule,
+    LintRuleKind,
+    PerimeterRule,
+    ReplyApproval,
+    TrainingSession,
+    TrainingSet,
+)
 
 
 def _first_name(name: str) -> str:
@@ -252,3 +261,76 @@ class RulesView(OrganizationPageMixin, TemplateView):
         messages.success(request, _("Saved."))
         return redirect("playbooks-rules", organization_slug=self.organization.slug)
 
+
+
+class TrainingListView(OrganizationPageMixin, TemplateView):
+    """Practice sets: agents start a session; admins and leads build sets."""
+
+    permission = Permission.REPLY
+    template_name = "playbooks/training.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            sets=TrainingSet.objects.for_organization(self.organization).order_by("-created_at"),
+            sessions=TrainingSession.objects.for_organization(self.organization).filter(agent=self.request.user)
+            .select_related("training_set").order_by("-started_at")[:10],
+            can_build=role_can(self.membership.role, Permission.EDIT_GUIDES),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        try:
+            if action == "start":
+                training_set = access_by_id(TrainingSet.objects, organization=self.organization,
+                                            pk=request.POST.get("set"))
+                session = training_services.training_start(training_set=training_set, agent=request.user)
+                return redirect("playbooks-training-session", organization_slug=self.organization.slug, pk=session.pk)
+            if not role_can(self.membership.role, Permission.EDIT_GUIDES):
+                raise PermissionDenied
+            if action == "demo":
+                training_services.training_set_from_demo(organization=self.organization, actor=request.user)
+            elif action == "export":
+                training_services.training_set_export(organization=self.organization, actor=request.user,
+                                                      name=request.POST.get("name", ""))
+            else:
+                raise ValidationError(_("Unknown action."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("playbooks-training", organization_slug=self.organization.slug)
+
+
+class TrainingSessionView(OrganizationPageMixin, TemplateView):
+    """One mention at a time, answered against the guides; the report at the end."""
+
+    permission = Permission.REPLY
+    template_name = "playbooks/training_session.html"
+
+    def session(self) -> TrainingSession:
+        session = access_by_id(TrainingSession.objects.select_related("training_set"), organization=self.organization,
+                               pk=self.kwargs["pk"])
+        if session.agent_id != self.request.user.pk:
+            raise Http404
+        return session
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        session = self.session()
+        answers = list(session.answers.order_by("position"))
+        items = session.training_set.items
+        context.update(session=session, total=len(items), position=len(answers),
+                       item=items[len(answers)] if len(answers) < len(items) else None,
+                       answers=[(a, items[a.position]) for a in answers], error=kwargs.get("error"),
+                       report=training_services.training_report(session=session) if session.finished_at else None)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        try:
+            training_services.training_answer(session=self.session(), actor=request.user,
+                                              text=request.POST.get("text", ""),
+                                              visibility=request.POST.get("visibility", "public"))
+        except ValidationError as error:
+            return TemplateResponse(request, self.template_name, self.get_context_data(error=" ".join(error.messages)),
+                                    status=400)
+        return redirect("playbooks-training-session", organization_slug=self.organization.slug, pk=self.kwargs["pk"])

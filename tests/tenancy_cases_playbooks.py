@@ -60,3 +60,16 @@ OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
     "api:perimeter-rule-detail": _perimeter_rule,
     **{f"api:approval-{name}": _approval for name in ("detail", "approve", "reject")},
 }
+
+
+def _training_session(organization: Organization) -> dict[str, Any]:
+    from playbooks.models import TrainingSession, TrainingSet
+    from tests.factories import member
+
+    practice = TrainingSet.objects.create(organization=organization, name="Victim set", source="demo",
+                                          items=[{"text": "Victim mention"}])
+    agent = member(organization, email="victim-trainee@example.com")
+    return {"pk": TrainingSession.objects.create(organization=organization, training_set=practice, agent=agent).pk}
+
+
+OBJECT_KWARGS["playbooks-training-session"] = _training_session
