@@ -20,9 +20,7 @@ from accounts.roles import Permission, role_can
 from accounts.selectors import member_users, organization_members, team_list
 from accounts.tenancy import OrganizationPageMixin, access_by_id
 
-from . import selectors, services
-from . import reply_guard
-from .reply_guard import HeldReply, ReplyBlocked
+from . import reply_guard, selectors, services
 from .models import (
     REPLY_LENGTH_LIMITS,
     Channel,
@@ -31,6 +29,7 @@ from .models import (
     Message,
     Priority,
 )
+from .reply_guard import HeldReply, ReplyBlocked
 
 PAGE_SIZE = 50
 

@@ -106,7 +106,7 @@ def seed(people: DemoPeople) -> None:
     organization = people.organization
     if Guide.objects.for_organization(organization).filter(name=GUIDE_NAME).exists():
         return
-    admin, lead, agent = people.users["admin"], people.users["lead"], people.users["agent"]
+    admin, lead = people.users["admin"], people.users["lead"]
     guide = services.guide_create(organization=organization, actor=admin, name=GUIDE_NAME,
                                   description="Retards, bagages, remboursements, panne, crise — FR / EN",
                                   content=CONTENT)

@@ -39,7 +39,7 @@ def substitute(text: str, values: dict[str, str]) -> str:
     unknown = sorted({name for name in VARIABLE.findall(text) if name not in VARIABLES})
     if unknown:
         raise ValidationError(_("Unknown variable {%(name)s}: use %(known)s.")
-                              % {"name": unknown[0], "known": ", ".join("{%s}" % v for v in VARIABLES)})
+                              % {"name": unknown[0], "known": ", ".join(f"{{{v}}}" for v in VARIABLES)})
     return VARIABLE.sub(lambda m: values.get(m.group(1)) or m.group(), text)
 
 

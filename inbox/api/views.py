@@ -13,8 +13,8 @@ from accounts.tenancy import OrganizationAPIView, OrganizationViewSet, access_by
 from config.api import NewestFirstCursorPagination
 
 from .. import selectors, services
-from ..reply_guard import HeldReply
 from ..models import Contact, Conversation, DeadLetter, InboxSettings, Message, RoutingRule, SavedView, Tag
+from ..reply_guard import HeldReply
 from ..services import clocks
 from .serializers import (
     AssignInputSerializer,

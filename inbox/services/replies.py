@@ -16,7 +16,6 @@ from accounts.live import broadcast_on_commit
 from accounts.models import User
 
 from .. import reply_guard
-
 from ..models import (
     Activity,
     ActivityVerb,

@@ -12,7 +12,6 @@ from inbox.reply_guard import HeldReply, ReplyBlocked
 from inbox.services import ReplyNeedsConfirmation, reply_compose
 from playbooks import services
 from playbooks.models import ApprovalStatus, GuideVersion, Outcome, ReplyApproval, ReplyRecord, VersionStatus
-from tests.factories import member
 
 from .conftest import AIRLINE_CONTENT
 
@@ -239,3 +238,35 @@ def test_two_approvers_at_the_same_moment_give_one_outcome_and_one_send(organiza
     assert outbound(organization).count() == 1
     approval.refresh_from_db()
     assert approval.message_id == outbound(organization).get().pk
+
+
+@pytest.fixture
+def crisis(organization):
+    from playbooks.crisis_mode import CrisisState, register_crisis_state
+
+    register_crisis_state(lambda organization_id: CrisisState(
+        active=organization_id == organization.pk, statements=("Nous sommes mobilisés, informations sur {info_url}.",)))
+    yield
+    register_crisis_state(None)
+
+
+def test_in_crisis_mode_free_text_is_refused_and_approved_texts_go_out(
+        organization, conversation, lead, published_guide, crisis, django_capture_on_commit_callbacks):
+    with pytest.raises(ReplyBlocked) as blocked:
+        reply_compose(conversation=conversation, author=lead, text="Tout va bien, rien de grave")
+    assert blocked.value.findings[0]["rule"] == "crisis_template"
+    with django_capture_on_commit_callbacks(execute=False):
+        statement = reply_compose(conversation=conversation, author=lead,
+                                  text="Nous sommes mobilisés, informations sur https://air.example/info.")
+        template = reply_compose(conversation=conversation, author=lead, confirm_after_other_reply=True,
+                                 text="Bonjour Marie, toutes nos excuses pour ce retard. Suivez votre vol sur "
+                                      "https://air.example/status. Lea")
+    assert isinstance(statement, Message) and isinstance(template, Message)
+
+
+def test_a_perimeter_rule_can_hold_every_reply_during_a_crisis(organization, conversation, lead, crisis):
+    services.perimeter_rule_save(organization=organization, name="Crisis: admins approve", outcome=Outcome.APPROVAL,
+                                 conditions={"crisis_mode": True}, approver_role=Role.ADMIN)
+    result = reply_compose(conversation=conversation, author=lead,
+                           text="Nous sommes mobilisés, informations sur https://air.example/info.")
+    assert isinstance(result, HeldReply) and "Crisis: admins approve" in result.message
