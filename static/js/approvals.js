@@ -1,5 +1,6 @@
-// The approval queue: reloads itself when a reply is sent for approval or decided elsewhere,
-// unless the approver is in the middle of writing an edit or a comment.
+// The approval queue: refreshes its list when a reply is sent for approval or decided elsewhere,
+// unless the approver is in the middle of writing an edit or a comment. Only the list is replaced,
+// so the outcome of the approver's own last action stays on screen.
 (function () {
   "use strict";
   const page = document.getElementById("approvals");
@@ -11,7 +12,14 @@
       pending = true;
       return;
     }
-    window.location.reload();
+    pending = false;
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r); })
+      .then(function (html) {
+        const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("approval-queue");
+        const current = document.getElementById("approval-queue");
+        if (fresh && current) current.replaceWith(fresh);
+      });
   }
   document.addEventListener("vigie:live", function (event) {
     if (String(event.detail.type).indexOf("approval.") === 0) reload();

@@ -79,3 +79,39 @@ def test_sensitive_reply_is_approved_by_a_lead_and_personal_data_is_asked_only_i
     expect(camille.locator("[data-testid=delivery-state]").last).to_have_text("Sent")
     assert deadline_posts()[-1] == "Pouvez-vous nous donner votre numéro de téléphone ?"
     assert len(deadline_posts()) == 2
+
+
+def test_an_approved_template_from_the_picker_goes_out_at_once(desk, login, sandbox):
+    from playbooks.models import ReplyRecord
+    from tests.playbooks.conftest import AIRLINE_CONTENT
+
+    organization = desk["organization"]
+    admin = member(organization, Role.ADMIN, email="nadia@airdemo.example", full_name="Nadia Admin")
+    guide = services.guide_create(organization=organization, actor=admin, name="Airline", content=AIRLINE_CONTENT)
+    version = guide.versions.get()
+    services.guide_version_submit(version=version, actor=admin)
+    services.guide_version_publish(version=version, actor=admin)
+    services.perimeter_rule_save(organization=organization, name="New agents, sensitive threads",
+                                 conditions={"free_text": True, "priority_at_least": 2, "author_roles": ["agent"]})
+    sandbox.inject_x_mention("@AirDemo ma valise est perdue depuis 3 jours !!", author="paul_d", lang="fr")
+    poll_channel(desk["channel"].pk)
+    conversation = Conversation.objects.for_organization(organization).get()
+    Conversation.objects.for_organization(organization).filter(pk=conversation.pk).update(priority=2)
+
+    camille = login(desk["camille"])
+    camille.goto(camille.url.split("/o/")[0] + f"/o/{organization.slug}/inbox/{conversation.pk}/")
+    expect(camille.locator("#guide-panel [data-scenario=baggage]")).to_be_visible()
+    camille.keyboard.press("Control+/")
+    expect(camille.locator("#template-picker")).to_be_visible()
+    camille.keyboard.type("bagage")
+    expect(camille.locator("#template-options .picker-option")).to_have_count(1)
+    camille.keyboard.press("Enter")
+    expect(camille.locator("#reply-text")).to_have_value(
+        "Bonjour Paul_D, écrivez-nous en message privé, nous retrouvons votre bagage.")
+    screenshot(camille, "guides-template-inserted")
+    camille.click("#send-reply")
+    expect(camille.locator("[data-testid=delivery-state]")).to_have_text("Sent")
+    assert [p["text"] for p in sandbox.posted("x")] == [
+        "Bonjour Paul_D, écrivez-nous en message privé, nous retrouvons votre bagage."]
+    record = ReplyRecord.objects.for_organization(organization).get()
+    assert record.template_key == "baggage-fr" and record.unmodified_template and record.guide_version == version
