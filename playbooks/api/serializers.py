@@ -3,7 +3,7 @@ from rest_framework import serializers
 from accounts.tenancy import OrganizationRelatedField
 from inbox.models import Channel, Conversation
 
-from ..models import Guide, GuideVersion, LintRule, PerimeterRule, ReplyApproval, Severity
+from ..models import Guide, GuideVersion, LintRule, PerimeterRule, ReplyApproval, ReplyRecord, Severity
 
 
 class LintInputSerializer(serializers.Serializer):
@@ -99,3 +99,14 @@ class ApproveInputSerializer(serializers.Serializer):
 
 class RejectInputSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=2000)
+
+
+class ReplyRecordSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.display_name", default=None, read_only=True)
+    guide_version_number = serializers.IntegerField(source="guide_version.number", default=None, read_only=True)
+
+    class Meta:
+        model = ReplyRecord
+        fields = ["message_id", "conversation", "author", "guide_version", "guide_version_number", "template_key",
+                  "unmodified_template", "rule_name", "findings", "override_reason", "approval", "created_at"]
+        read_only_fields = fields

@@ -9,6 +9,7 @@ from .views import (
     LintSettingsView,
     LintView,
     PerimeterRuleViewSet,
+    ReplyRecordViewSet,
     SuggestionsView,
 )
 
@@ -19,6 +20,7 @@ router.register("playbooks/guide-versions", GuideVersionViewSet, basename="guide
 router.register("playbooks/lint-rules", LintRuleViewSet, basename="lint-rule")
 router.register("playbooks/perimeter-rules", PerimeterRuleViewSet, basename="perimeter-rule")
 router.register("playbooks/approvals", ApprovalViewSet, basename="approval")
+router.register("playbooks/reply-records", ReplyRecordViewSet, basename="reply-record")
 
 urlpatterns = [
     path("playbooks/lint/", LintView.as_view(), name="playbooks-lint"),

@@ -13,7 +13,16 @@ from inbox import selectors as inbox_selectors
 from .. import guides, selectors, services
 from ..guard import lint_reply
 from ..linter import BUILT_IN_DEFAULTS
-from ..models import ApprovalStatus, Guide, GuideVersion, LintRule, LintRuleKind, PerimeterRule, ReplyApproval
+from ..models import (
+    ApprovalStatus,
+    Guide,
+    GuideVersion,
+    LintRule,
+    LintRuleKind,
+    PerimeterRule,
+    ReplyApproval,
+    ReplyRecord,
+)
 from . import serializers as s
 
 
@@ -230,6 +239,25 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
         approval = services.approval_reject(approval=approval, actor=request.user,
                                             comment=data.validated_data["comment"])
         return Response(s.ApprovalSerializer(approval).data)
+
+
+class ReplyRecordViewSet(mixins.ListModelMixin, OrganizationViewSet):
+    """What decided each reply: guide version, template, perimeter rule, findings, override reason."""
+
+    model = ReplyRecord
+    serializer_class = s.ReplyRecordSerializer
+
+    def filter_organization_queryset(self, queryset):
+        conversation = self.request.query_params.get("conversation", "")
+        if conversation:
+            if not conversation.isdigit():
+                raise APIValidationError({"conversation": "Use a conversation id."})
+            queryset = queryset.filter(conversation_id=int(conversation))
+        return queryset.select_related("author", "guide_version").order_by("-pk")
+
+    @extend_schema(parameters=[OpenApiParameter("conversation", int)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
 
 class SuggestionsView(OrganizationAPIView):

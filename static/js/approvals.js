@@ -19,6 +19,7 @@
         const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("approval-queue");
         const current = document.getElementById("approval-queue");
         if (fresh && current) current.replaceWith(fresh);
+        if (window.vigieInbox) window.vigieInbox.tickSla();
       });
   }
   document.addEventListener("vigie:live", function (event) {

@@ -186,3 +186,19 @@ def test_suggestions_for_a_conversation(api_for, agent, organization, conversati
     assert {t["key"] for t in body["templates"]} == {"delay-fr", "delay-en", "baggage-fr"}
     other = Conversation.objects.for_organization(organization).count() + 1000
     assert api_for(agent).get(api_url("playbooks-suggestions", organization), {"conversation": other}).status_code == 404
+
+
+def test_reply_records_say_what_decided_each_reply(api_for, agent, lead, organization, conversation, published_guide,
+                                                 django_capture_on_commit_callbacks):
+    version = published_guide.published_version
+    text = "Bonjour Marie, toutes nos excuses pour ce retard. Suivez votre vol sur https://air.example/status. Camille"
+    with django_capture_on_commit_callbacks(execute=False):
+        sent = api_for(agent).post(api_url("conversation-reply", organization, pk=conversation.pk),
+                                   {"text": text, "guidance": {"template": "delay-fr", "guide_version": version.pk}},
+                                   format="json")
+    assert sent.status_code == 201
+    [record] = api_for(lead).get(api_url("reply-record-list", organization), {"conversation": conversation.pk}).json()[
+        "results"]
+    assert record["message_id"] == sent.json()["id"] and record["template_key"] == "delay-fr"
+    assert record["guide_version_number"] == 1 and record["unmodified_template"] and record["rule_name"] == ""
+    assert api_for(lead).get(api_url("reply-record-list", organization), {"conversation": "x"}).status_code == 400

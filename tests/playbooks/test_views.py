@@ -1,10 +1,12 @@
 """The guides' pages: composer panel, approval queue, guide editing, linter and perimeter rules."""
 
 import json
+from datetime import timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 
-from inbox.models import Message
+from inbox.models import Conversation, Message
 from playbooks import services
 from playbooks.models import GuideVersion, LintRule, PerimeterRule, ReplyApproval
 
@@ -58,11 +60,14 @@ def test_the_reply_form_answers_held_blocked_and_warned_as_json(client_for, agen
 def test_a_lead_approves_from_the_queue_and_four_eyes_is_explained(client_for, agent, lead, organization,
                                                                    conversation, django_capture_on_commit_callbacks):
     services.perimeter_rule_save(organization=organization, name="All", conditions={})
+    Conversation.objects.for_organization(organization).filter(pk=conversation.pk).update(
+        sla_due_at=timezone.now() + timedelta(minutes=42))
     client_for(agent).post(page("conversation-reply", organization, pk=conversation.pk),
                            {"text": "Nous regardons votre vol", "visibility": "public"})
     approval = ReplyApproval.objects.for_organization(organization).get()
     queue = client_for(lead).get(page("playbooks-approvals", organization)).content.decode()
     assert "Nous regardons votre vol" in queue and conversation.preview in queue and "“All”" in queue
+    assert 'class="sla sla-running" data-due=' in queue  # the clock keeps running while it waits
     with django_capture_on_commit_callbacks(execute=False):
         response = client_for(lead).post(page("playbooks-approval-act", organization, pk=approval.pk),
                                          {"action": "approve"}, follow=True)
