@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from .text import fold
 
 # What is asked for, by kind. Patterns run on folded text (lower case, no accents).
-_NOT_PERSONAL_NUMBER = r"(?!\s*(?:de\s+|d')?(?:vol|siege|porte|terminal|train|quai|guichet|ligne|suivi\s+de\s+vol|gate|seat|flight)\b)"
+_NOT_PERSONAL_NUMBER = (r"(?!\s*(?:de\s+|d'|du\s+)?(?:votre\s+|ton\s+|your\s+)?(?:vol|siege|porte|terminal|train|quai"
+                        r"|guichet|ligne|suivi\s+de\s+vol|gate|seat|flight)\b)")
 DATA_PATTERNS: dict[str, str] = {
     "card": (
         r"(?:numero\s+(?:de\s+)?)?carte\s+(?:bancaire|bleue|de\s+credit|de\s+paiement)|\bcb\b|\brib\b|\biban\b"
@@ -48,6 +49,7 @@ DATA_PATTERNS: dict[str, str] = {
     "identity": (
         r"coordonnees|infos?\s+perso(?:nnelles)?|donnees\s+personnelles|nom\s+(?:complet|et\s+prenom)"
         r"|contact\s+(?:details|info)|personal\s+(?:details|info(?:rmation)?|data)|full\s+name"
+        r"|(?<=your\s)details|(?<=ur\s)details"
     ),
 }
 _DATA = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in DATA_PATTERNS.items()))
@@ -82,6 +84,13 @@ _NEGATION = re.compile(
 )
 _BRAND_OWNED = re.compile(r"(?:\bnotre|\bnos|\bour|\bmon|\bma|\bmy)\s+(?:\S+\s+){0,2}$")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*|[.!?]+")
+# Words that name personal data only when they are the reader's: "votre mail", "ton num", "your
+# address" — but "le mail est parti", "votre boîte mail", "a confirmation e-mail" are not requests.
+_GENERIC = re.compile(r"e-?mails?|mails?|numero|num|number|adresse|address|06|digits|tel|portable")
+_THEIRS = re.compile(r"(?:\bvotre|\bvos|\bton|\bta|\btes|\byour|\bur|\byr|\bu\s+r)\s+(?:[\w'-]+\s+){0,2}$")
+_NOT_THEIRS = re.compile(r"(?:\bboite|\bbo[iî]te|\bmailbox|\bspams?)\s*$")
+_REACH = re.compile(r"\bjoindre\b|\brappeler\b|\brecontacter\b|\bcontacter\b|\breach\s+you\b|\bcall\s+you\b"
+                    r"|\bring\s+you\b|\btext\s+you\b|\brappelle\b")
 
 
 @dataclass(frozen=True)
@@ -105,7 +114,9 @@ def personal_data_requests(text: str) -> list[DataRequest]:
             continue
         for match in _DATA.finditer(words):
             before = words[: match.start()]
-            if _BRAND_OWNED.search(before):
+            if _BRAND_OWNED.search(before) or _NOT_THEIRS.search(before):
+                continue
+            if _GENERIC.fullmatch(match.group()) and not (_THEIRS.search(before) or _REACH.search(words)):
                 continue
             found.append(DataRequest(kind=match.lastgroup, start=sentence.start() + match.start(),
                                      end=sentence.start() + match.end()))

@@ -129,3 +129,59 @@ HELD_OUT_NOT_CAUGHT = [
     ("en", "Your refund was issued today; it can take 5 business days to appear."),
     ("en", "Feel free to DM us your booking reference and we'll check the options."),
 ]
+
+# Probes written to find the rule's weak spots after the sets above scored 100 %: tricky requests
+# (no possessive, "best number to reach you") and look-alikes (a mailbox, a confirmation e-mail, the
+# number of the flight). Measured before any change: recall 7/8, precision 7/11. The rule was then
+# changed (generic words such as "mail" or "numéro" now need "your"/"votre" or "reach you"); see the
+# closing note of issue 12 for the figures after.
+PROBE_CAUGHT = [
+    ("fr", "Pouvez-vous nous confirmer que votre adresse est bien à Lyon ?"),
+    ("fr", "Envoyez votre RIB en réponse à ce message"),
+    ("fr", "Quel numéro pour vous joindre ?"),
+    ("en", "Your full name and DOB please"),
+    ("en", "Comment with your booking code and we will check"),
+    ("en", "Can we have your reservation number?"),
+    ("fr", "Tu peux me redonner ton adresse email ?"),
+    ("en", "Send your details and we will get back to you"),
+]
+PROBE_NOT_CAUGHT = [
+    ("fr", "Merci de vérifier votre boîte mail, nous vous avons répondu."),
+    ("en", "Did you receive our email?"),
+    ("fr", "Le mail est bien parti ?"),
+    ("fr", "Pouvez-vous vérifier vos spams ?"),
+    ("en", "Your address for refunds is on the form at airdemo.com/refund"),
+    ("fr", "Quel est le numéro de votre vol ?"),
+    ("fr", "Nous vous avons envoyé un e-mail de confirmation, vous l'avez reçu ?"),
+    ("en", "How old is the aircraft? It is 12 years old."),
+    ("en", "Can you tell us which gate you are at?"),
+    ("fr", "Le téléphone ne marche pas ? Essayez l'appli."),
+]
+
+# Written last, after the probe fixes, and measured once without changing the rule afterwards.
+FRESH_CAUGHT = [
+    ("fr", "Coucou ! Tu nous envoies ton numéro de portable qu'on te rappelle ?"),
+    ("fr", "Pour vérifier, indiquez-nous ici les 4 derniers chiffres de la carte utilisée."),
+    ("fr", "Merci de poster votre numéro de billet sous ce tweet."),
+    ("fr", "Vous pouvez nous écrire votre adresse de livraison en commentaire ?"),
+    ("fr", "Donnez-nous votre nom et votre date de naissance, on vérifie."),
+    ("fr", "Ton mail stp, on t'envoie le bon"),
+    ("en", "Hi Tom, please share your e-mail so we can send the voucher."),
+    ("en", "Reply with your PNR and surname and we'll look into it."),
+    ("en", "Could you post your order ref here?"),
+    ("en", "What is the phone number on your booking?"),
+    ("en", "Need your passport number to rebook you, can you send it?"),
+    ("en", "Let us know your postcode and we'll check delivery options"),
+]
+FRESH_NOT_CAUGHT = [
+    ("fr", "On vous a répondu par message privé, à tout de suite !"),
+    ("fr", "Votre vol est confirmé, embarquement porte F32 à 14h."),
+    ("fr", "Le formulaire de réclamation est ici : airdemo.fr/reclamation"),
+    ("fr", "Envoyez-nous un DM avec votre référence de dossier, on s'en charge."),
+    ("fr", "Nos conseillers sont joignables au 3654 de 7h à 22h."),
+    ("en", "We're sorry! Our team will DM you in a moment."),
+    ("en", "Gate changes are shown in the app and on airdemo.com/status."),
+    ("en", "Please send us a private message with your booking reference."),
+    ("en", "Never share your password with anyone, including us."),
+    ("en", "Thanks Sarah, glad the crew took good care of you!"),
+]

@@ -5,7 +5,21 @@ import pytest
 from playbooks.linter import LintContext, PrivateRoute, lint
 from playbooks.personal_data import personal_data_requests, personal_data_shared
 
-from .phrasings import CAUGHT, HELD_OUT_CAUGHT, HELD_OUT_NOT_CAUGHT, NOT_CAUGHT
+from .phrasings import (
+    CAUGHT,
+    FRESH_CAUGHT,
+    FRESH_NOT_CAUGHT,
+    HELD_OUT_CAUGHT,
+    HELD_OUT_NOT_CAUGHT,
+    NOT_CAUGHT,
+    PROBE_CAUGHT,
+    PROBE_NOT_CAUGHT,
+)
+
+SETS = {"tuned": (CAUGHT, NOT_CAUGHT), "held-out": (HELD_OUT_CAUGHT, HELD_OUT_NOT_CAUGHT),
+        "probe": (PROBE_CAUGHT, PROBE_NOT_CAUGHT), "fresh": (FRESH_CAUGHT, FRESH_NOT_CAUGHT)}
+ALL_CAUGHT = [pair for caught, _not in SETS.values() for pair in caught]
+ALL_NOT_CAUGHT = [pair for _caught, not_caught in SETS.values() for pair in not_caught]
 
 
 def _figures(caught, not_caught):
@@ -16,31 +30,31 @@ def _figures(caught, not_caught):
 
 
 def test_the_table_is_large_enough_and_bilingual():
-    everything = CAUGHT + NOT_CAUGHT + HELD_OUT_CAUGHT + HELD_OUT_NOT_CAUGHT
+    everything = ALL_CAUGHT + ALL_NOT_CAUGHT
     assert len(everything) >= 60
     assert {lang for lang, _text in everything} == {"fr", "en"}
     assert len({text for _lang, text in everything}) == len(everything)
 
 
-@pytest.mark.parametrize(("language", "text"), CAUGHT + HELD_OUT_CAUGHT)
+@pytest.mark.parametrize(("language", "text"), ALL_CAUGHT)
 def test_a_public_request_for_personal_data_is_caught(language, text):
     assert personal_data_requests(text), text
 
 
-@pytest.mark.parametrize(("language", "text"), NOT_CAUGHT + HELD_OUT_NOT_CAUGHT)
+@pytest.mark.parametrize(("language", "text"), ALL_NOT_CAUGHT)
 def test_moving_to_private_or_giving_public_information_is_not_caught(language, text):
     assert not personal_data_requests(text), personal_data_requests(text)
 
 
 def test_precision_and_recall(capsys):
-    tuned = _figures(CAUGHT, NOT_CAUGHT)
-    held_out = _figures(HELD_OUT_CAUGHT, HELD_OUT_NOT_CAUGHT)
+    figures = {name: _figures(caught, not_caught) for name, (caught, not_caught) in SETS.items()}
+    overall = _figures(ALL_CAUGHT, ALL_NOT_CAUGHT)
     with capsys.disabled():
-        print(f"\npersonal_data_request: tuned set precision {tuned[0]:.2f} recall {tuned[1]:.2f} "
-              f"({len(CAUGHT)}+{len(NOT_CAUGHT)}); held-out precision {held_out[0]:.2f} recall {held_out[1]:.2f} "
-              f"({len(HELD_OUT_CAUGHT)}+{len(HELD_OUT_NOT_CAUGHT)})")
-    assert tuned[0] >= 0.95 and tuned[1] >= 0.95
-    assert held_out[0] >= 0.9 and held_out[1] >= 0.9
+        print("\npersonal_data_request: " + "; ".join(
+            f"{name} ({len(SETS[name][0])}+{len(SETS[name][1])}) precision {p:.2f} recall {r:.2f}"
+            for name, (p, r) in figures.items())
+            + f"; all {len(ALL_CAUGHT)}+{len(ALL_NOT_CAUGHT)}: precision {overall[0]:.2f} recall {overall[1]:.2f}")
+    assert all(precision >= 0.9 and recall >= 0.9 for precision, recall in figures.values())
 
 
 def test_the_finding_points_at_the_data_asked_for():
