@@ -167,7 +167,13 @@ class GuideDetailView(OrganizationPageMixin, TemplateView):
             by_id = {str(v.pk): v for v in versions}
             if a in by_id and b in by_id:
                 shown_diff = guides.diff(by_id[a].content, by_id[b].content)
-        context.update(guide=guide, versions=versions, editing=editing,
+        preview = [{**scenario, "do_html": guides.render_markdown(scenario["do"]),
+                    "dont_html": guides.render_markdown(scenario["dont"]),
+                    "escalation_html": guides.render_markdown(scenario["escalation"]),
+                    "templates": [{**t, "sample": guides.substitute(t["text"], guides.SAMPLE_VALUES)}
+                                  for t in scenario["templates"]]}
+                   for scenario in (editing.content.get("scenarios", []) if editing else [])]
+        context.update(guide=guide, versions=versions, editing=editing, preview=preview,
                        content_json=kwargs.get("content_json") or json.dumps(
                            editing.content if editing else {"scenarios": []}, ensure_ascii=False, indent=2),
                        shown_diff=shown_diff, error=kwargs.get("error"))

@@ -95,6 +95,9 @@ def test_guide_pages_edit_review_publish_and_roll_back(client_for, lead, agent, 
     client.post(guide_url, {"action": "publish", "version": version.pk})
     version.refresh_from_db()
     assert version.status == "published"
+    html = client.get(guide_url).content.decode()
+    assert html.count('data-testid="preview-scenario"') == 2 and "<strong>Apologise</strong>" in html
+    assert "Bonjour Marie-Christine, toutes nos excuses" in html  # templates filled with sample values
     client.post(guide_url, {"action": "save", "content": json.dumps({"scenarios": []})})
     second = GuideVersion.objects.for_organization(organization).get(number=2)
     client.post(guide_url, {"action": "submit", "version": second.pk})
