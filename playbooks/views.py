@@ -108,12 +108,20 @@ class ApprovalActView(OrganizationPageMixin, View):
     def post(self, request, *args, **kwargs):
         approval = access_by_id(ReplyApproval.objects, organization=self.organization, pk=self.kwargs["pk"])
         action = request.POST.get("action")
+        text = request.POST.get("text", "").strip()
         try:
+            changed = bool(text) and text != approval.text
+            if action == "approve" and changed:
+                # Never send the old text while the approver believes they sent their edit.
+                raise ValidationError(_("You changed the text: save your edit (another approver sends it) or undo "
+                                        "the change to approve it as written."))
+            if action == "edit" and not changed:
+                raise ValidationError(_("The text is unchanged: approve it as written, or change it first."))
             if action == "approve":
                 services.approval_approve(approval=approval, actor=request.user)
                 messages.success(request, _("Approved: the reply is on its way."))
             elif action == "edit":
-                services.approval_approve(approval=approval, actor=request.user, text=request.POST.get("text", ""))
+                services.approval_approve(approval=approval, actor=request.user, text=text)
                 messages.success(request, _("Your edit is saved: another approver must approve it."))
             elif action == "reject":
                 services.approval_reject(approval=approval, actor=request.user, comment=request.POST.get("comment", ""))

@@ -68,9 +68,16 @@ def test_a_lead_approves_from_the_queue_and_four_eyes_is_explained(client_for, a
     queue = client_for(lead).get(page("playbooks-approvals", organization)).content.decode()
     assert "Nous regardons votre vol" in queue and conversation.preview in queue and "“All”" in queue
     assert 'class="sla sla-running" data-due=' in queue  # the clock keeps running while it waits
+    changed = client_for(lead).post(page("playbooks-approval-act", organization, pk=approval.pk),
+                                    {"action": "approve", "text": "Nous regardons votre vol, promis"}, follow=True)
+    assert "You changed the text" in changed.content.decode()
+    unchanged = client_for(lead).post(page("playbooks-approval-act", organization, pk=approval.pk),
+                                      {"action": "edit", "text": "Nous regardons votre vol"}, follow=True)
+    assert "The text is unchanged" in unchanged.content.decode()
+    assert not Message.objects.for_organization(organization).filter(direction="out").exists()
     with django_capture_on_commit_callbacks(execute=False):
         response = client_for(lead).post(page("playbooks-approval-act", organization, pk=approval.pk),
-                                         {"action": "approve"}, follow=True)
+                                         {"action": "approve", "text": "Nous regardons votre vol"}, follow=True)
     assert "Approved" in response.content.decode()
     assert Message.objects.for_organization(organization).filter(direction="out").count() == 1
     again = client_for(lead).post(page("playbooks-approval-act", organization, pk=approval.pk), {"action": "approve"},
