@@ -138,6 +138,16 @@ def guide_draft_save(*, guide: Guide, actor: User, content: dict, note: str = ""
     return draft
 
 
+def guide_scenario_save(*, guide: Guide, actor: User, scenario: dict) -> GuideVersion:
+    """Add a scenario to the guide's draft, or replace the one with the same key."""
+    current = (GuideVersion.objects.for_organization(guide.organization_id)
+               .filter(guide=guide, status__in=[VersionStatus.DRAFT, VersionStatus.REVIEW]).order_by("-number").first()
+               or guide.published_version)
+    scenarios = [s for s in (current.content.get("scenarios", []) if current else []) if s.get("key") != scenario.get("key")]
+    return guide_draft_save(guide=guide, actor=actor, content={"scenarios": [*scenarios, scenario]},
+                            note=_("Scenario %(key)s edited") % {"key": scenario.get("key", "")})
+
+
 def _locked(version: GuideVersion) -> GuideVersion:
     return GuideVersion.objects.for_organization(version.organization_id).select_for_update().get(pk=version.pk)
 

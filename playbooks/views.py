@@ -199,6 +199,9 @@ class GuideDetailView(OrganizationPageMixin, TemplateView):
                 services.guide_draft_save(guide=guide, actor=request.user, content=content,
                                           note=request.POST.get("note", ""))
                 messages.success(request, _("Draft saved."))
+            elif action == "scenario":
+                services.guide_scenario_save(guide=guide, actor=request.user, scenario=_scenario_from_form(request.POST))
+                messages.success(request, _("Draft saved."))
             else:
                 version = access_by_id(GuideVersion.objects.filter(guide=guide), organization=self.organization,
                                        pk=request.POST.get("version"))
@@ -213,6 +216,29 @@ class GuideDetailView(OrganizationPageMixin, TemplateView):
                                             content_json=request.POST.get("content") if action == "save" else None)
             return TemplateResponse(request, self.template_name, context, status=400)
         return redirect("playbooks-guide", organization_slug=self.organization.slug, pk=guide.pk)
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in (value or "").replace(",", "\n").splitlines() if line.strip()]
+
+
+def _scenario_from_form(data) -> dict:
+    """The scenario form: one field per part, lists one item a line (or comma-separated)."""
+    sources = []
+    for line in (data.get("sources") or "").splitlines():
+        label, _sep, url = line.rpartition(" ")
+        if line.strip():
+            sources.append({"label": label.strip() or url.strip(), "url": url.strip()})
+    key = (data.get("key") or "").strip()
+    templates = [{"key": f"{key}-{language}", "language": language, "label": data.get("name", "").strip() or key,
+                  "text": data.get(f"template_{language}", "").strip()}
+                 for language in ("fr", "en") if data.get(f"template_{language}", "").strip()]
+    return {"key": key, "name": (data.get("name") or "").strip(),
+            "triggers": {"keywords": _lines(data.get("keywords")), "tags": _lines(data.get("tags")),
+                         "sentiment": data.get("sentiment", ""), "platforms": _lines(data.get("platforms")),
+                         "languages": []},
+            "do": data.get("do", ""), "dont": data.get("dont", ""), "escalation": data.get("escalation", ""),
+            "sources": sources, "templates": templates}
 
 
 class RulesView(OrganizationPageMixin, TemplateView):

@@ -131,3 +131,22 @@ def test_rules_page_refuses_a_catastrophic_expression_and_saves_good_rules(clien
     assert PerimeterRule.objects.for_organization(organization).get().conditions == {"min_followers": 5000}
     bad = client.post(url, {"action": "perimeter", "name": "x", "conditions": "{oops"})
     assert bad.status_code == 400 and "JSON" in bad.content.decode()
+
+
+def test_a_scenario_is_added_to_the_draft_from_a_plain_form(client_for, lead, organization, published_guide):
+    client = client_for(lead)
+    url = page("playbooks-guide", organization, pk=published_guide.pk)
+    form = {"action": "scenario", "name": "Surréservation", "key": "overbooking", "keywords": "surbooking, overbooked",
+            "sentiment": "negative", "do": "**Excusez-vous**", "sources": "Droits des passagers https://air.example/droits",
+            "template_fr": "Bonjour {first_name}, nous sommes désolés. Vos droits : {info_url}",
+            "template_en": "Hello {firstname}, we are sorry."}
+    bad = client.post(url, form)
+    assert bad.status_code == 400 and "{firstname}" in bad.content.decode()
+    form["template_en"] = "Hello {first_name}, we are sorry. Your rights: {info_url}"
+    assert client.post(url, form).status_code == 302
+    draft = GuideVersion.objects.for_organization(organization).get(number=2)
+    scenario = next(s for s in draft.content["scenarios"] if s["key"] == "overbooking")
+    assert scenario["triggers"]["keywords"] == ["surbooking", "overbooked"]
+    assert [t["key"] for t in scenario["templates"]] == ["overbooking-fr", "overbooking-en"]
+    assert scenario["sources"] == [{"label": "Droits des passagers", "url": "https://air.example/droits"}]
+    assert {s["key"] for s in draft.content["scenarios"]} == {"delay", "baggage", "overbooking"}
