@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from inbox import selectors as inbox_selectors
+from inbox.models import Priority
 from inbox.reply_guard import BLOCK, CONFIRM, HOLD, SEND, ReplyAttempt, Verdict
 
 from . import guides, linter, perimeter, selectors, services
@@ -90,7 +91,8 @@ def check_reply(attempt: ReplyAttempt) -> Verdict:
             organization_id=organization_id, conversation_id=attempt.conversation_id, channel_id=attempt.channel_id,
             author_id=attempt.author_id, text=attempt.text, is_private=attempt.is_private,
             confirm_other_channel=attempt.confirm_other_channel, rule=rule, findings=as_dicts,
-            override_reason=reason, guide_version=version, template_key=template["key"] if template else "")
+            override_reason=reason, guide_version=version, template_key=template["key"] if template else "",
+            urgent=context.priority >= Priority.URGENT)
         return Verdict(HOLD, message=_("Sent for approval to a %(role)s (rule: %(rule)s). You will see the outcome here.")
                        % {"role": Role(rule.approver_role).label.lower(), "rule": rule.name},
                        findings=as_dicts, details={"approval_id": approval.pk, "rule": rule.name})

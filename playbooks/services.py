@@ -17,6 +17,7 @@ from accounts.models import Organization, User
 from accounts.roles import Permission, Role, role_can
 
 from . import guides, selectors
+from .approval_listeners import approval_requested_on_commit
 from .linter import BUILT_IN_DEFAULTS, SEVERITIES, validate_pattern
 from .models import (
     ApprovalStatus,
@@ -249,7 +250,8 @@ def _approval_event(approval: ReplyApproval, kind: str) -> None:
 
 def approval_request(*, organization_id: int, conversation_id: int, channel_id: int, author_id: int, text: str,
                      is_private: bool, confirm_other_channel: bool, rule, findings: list[dict],
-                     override_reason: str, guide_version: GuideVersion | None, template_key: str) -> ReplyApproval:
+                     override_reason: str, guide_version: GuideVersion | None, template_key: str,
+                     urgent: bool = False) -> ReplyApproval:
     """Called by the reply guard inside the reply's transaction: the reply waits for an approver."""
     approval = ReplyApproval.objects.create(
         organization_id=organization_id, conversation_id=conversation_id, channel_id=channel_id, author_id=author_id,
@@ -257,6 +259,8 @@ def approval_request(*, organization_id: int, conversation_id: int, channel_id: 
         rule_id=rule.id, rule_name=rule.name, approver_role=rule.approver_role, findings=findings,
         override_reason=override_reason, guide_version=guide_version, template_key=template_key)
     _approval_event(approval, "approval.requested")
+    approval_requested_on_commit(organization_id=organization_id, approval_id=approval.pk,
+                                 conversation_id=conversation_id, urgent=urgent)
     return approval
 
 

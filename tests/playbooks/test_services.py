@@ -270,3 +270,33 @@ def test_a_perimeter_rule_can_hold_every_reply_during_a_crisis(organization, con
     result = reply_compose(conversation=conversation, author=lead,
                            text="Nous sommes mobilisés, informations sur https://air.example/info.")
     assert isinstance(result, HeldReply) and "Crisis: admins approve" in result.message
+
+
+def test_on_call_notifications_hear_of_approvals_on_urgent_conversations(organization, conversation, agent,
+                                                                       sensitive_rule,
+                                                                       django_capture_on_commit_callbacks):
+    from inbox.models import Conversation
+    from playbooks.approval_listeners import register_approval_listener, unregister_approval_listener
+
+    heard = []
+
+    def listener(**kwargs):
+        heard.append(kwargs)
+
+    def broken(**kwargs):
+        raise RuntimeError("SMS provider down")
+
+    register_approval_listener(broken)
+    register_approval_listener(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            reply_compose(conversation=conversation, author=agent, text="On regarde votre vol")
+        Conversation.objects.for_organization(organization).filter(pk=conversation.pk).update(priority=3)
+        with django_capture_on_commit_callbacks(execute=True):
+            held_reply = reply_compose(conversation=conversation, author=agent, text="On regarde votre vol",
+                                       confirm_after_other_reply=True)
+    finally:
+        unregister_approval_listener(listener)
+        unregister_approval_listener(broken)
+    assert [h["urgent"] for h in heard] == [False, True]
+    assert heard[1]["approval_id"] == held_reply.approval_id and heard[1]["conversation_id"] == conversation.pk
