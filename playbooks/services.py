@@ -65,11 +65,19 @@ def built_in_rule_set(*, organization: Organization, actor: User, code: str, ena
     return row
 
 
+def _at_most(value: str, limit: int, what: str) -> str:
+    if len(value) > limit:
+        raise ValidationError(_("%(what)s is limited to %(limit)s characters.") % {"what": what, "limit": limit})
+    return value
+
+
 def _clean_custom(kind: str, name: str, pattern: str, severity: str, visibility: str) -> None:
     if kind not in (LintRuleKind.FORBIDDEN, LintRuleKind.REGEX, LintRuleKind.REQUIRED):
         raise ValidationError(_("A rule is forbidden words, a regular expression or a required mention."))
     if not name.strip():
         raise ValidationError(_("Give the rule a name."))
+    _at_most(name.strip(), 80, _("The name"))
+    _at_most(pattern, 5000, _("The list of words"))
     if severity not in SEVERITIES:
         raise ValidationError(_("Severity is block or warn."))
     if visibility not in ("any", "public", "private"):
@@ -86,6 +94,7 @@ def custom_rule_save(*, organization: Organization, actor: User, rule: LintRule 
                      pattern: str, severity: str = "warn", visibility: str = "any", message: str = "",
                      enabled: bool = True) -> LintRule:
     _clean_custom(kind, name, pattern, severity, visibility)
+    _at_most(message, 300, _("The message"))
     taken = LintRule.objects.for_organization(organization).exclude(kind=LintRuleKind.BUILT_IN).filter(name=name.strip())
     if rule is not None:
         taken = taken.exclude(pk=rule.pk)
@@ -109,6 +118,8 @@ def guide_create(*, organization: Organization, actor: User, name: str, descript
                  content: dict | None = None) -> Guide:
     if not name.strip():
         raise ValidationError(_("Give the guide a name."))
+    _at_most(name.strip(), 120, _("The name"))
+    _at_most(description, 300, _("The description"))
     if Guide.objects.for_organization(organization).filter(name=name.strip()).exists():
         raise ValidationError(_("A guide named %(name)s exists already.") % {"name": name})
     guide = Guide.objects.create(organization=organization, name=name.strip(), description=description)
@@ -228,6 +239,9 @@ def perimeter_rule_save(*, organization: Organization, rule: PerimeterRule | Non
                         position: int = 0, is_active: bool = True) -> PerimeterRule:
     if not name.strip():
         raise ValidationError(_("Give the rule a name."))
+    _at_most(name.strip(), 120, _("The name"))
+    if not 0 <= position <= 32767:
+        raise ValidationError(_("The position is a number from 0 to 32767."))
     if outcome not in Outcome.values:
         raise ValidationError(_("A rule either asks for approval or lets the reply go out."))
     if approver_role not in APPROVER_ROLES:
