@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -48,7 +48,7 @@ def composer_guidance(organization, user, conversation_id: int, request=None) ->
     """Suggested scenarios with filled templates, their do/don't and sources, and every template."""
     try:
         context = inbox_selectors.reply_context(organization=organization, conversation_id=conversation_id)
-    except Exception as error:  # noqa: BLE001 - DoesNotExist of another app's model: answer "not found"
+    except (ObjectDoesNotExist, ValueError, TypeError) as error:  # another organization's answers the same
         raise LookupError from error
     values = template_values(organization, user, context, request)
     suggested = []
