@@ -15,6 +15,7 @@ organization_pages = [
     path("", include("inbox.urls")),
     path("channels/", include("inbox.channel_urls")),
     path("settings/", include("inbox.settings_urls")),
+    path("guides/", include("playbooks.urls")),
 ]
 
 # Every API route of an organization: /api/v1/o/<slug>/...
@@ -22,6 +23,7 @@ organization_api = [
     path("", include("accounts.api.urls")),
     path("", include("inbox.api.urls")),
     path("", include("inbox.api.channel_urls")),
+    path("", include("playbooks.api.urls")),
 ]
 
 urlpatterns = [

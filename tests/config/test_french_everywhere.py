@@ -53,8 +53,10 @@ role roles yes no preview order priority
 SKIPPED_ELEMENTS = {"script", "style", "code", "kbd", "pre"}
 READ_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
 # Data put in front of people (addresses, handles, time zone names, values quoted “…” such as the
-# codes an API accepts, the "Victim …" objects of the route walk's cases): not interface text.
-USER_DATA = re.compile(r"\S+@\S+|@\w+|https?://\S+|\b[A-Z][A-Za-z]+/[\w/+-]+|“[^”]*”|\bVictim \w+")
+# codes an API accepts, snake_case field names, JSON examples, the "Victim …" objects of the route
+# walk's cases): not interface text.
+USER_DATA = re.compile(r"\S+@\S+|@\w+|https?://\S+|\b[A-Z][A-Za-z]+/[\w/+-]+|“[^”]*”|\b\w+_\w+\b|\{[^{}]*\}"
+                       r"|\bVictim \w+")
 
 
 class VisibleText(HTMLParser):
@@ -152,6 +154,9 @@ def test_every_page_in_french_has_no_english_left(route_name, french_desk):
 
 def test_the_pages_before_login_are_in_french_too(client):
     french = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+    missing = client.get("/no-such-page/", **french)
+    assert missing.status_code == 404 and "Page introuvable" in missing.content.decode()
+    assert html_english_left(missing.content.decode()) == []
     for url in (reverse("login"), reverse("password_reset"), reverse("password_reset_done"),
                 reverse("password_reset_complete"), reverse("invitation-accept", kwargs={"token": "nope"}),
                 reverse("password_reset_confirm", kwargs={"uidb64": "MQ", "token": "nope"})):
