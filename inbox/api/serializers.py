@@ -234,6 +234,15 @@ class RoutingRuleSerializer(serializers.Serializer):
     stop_processing = serializers.BooleanField(default=False)
 
 
+class RoutingPreviewInputSerializer(serializers.Serializer):
+    conditions = serializers.JSONField(help_text="The conditions of a rule, as in routing-rules.")
+
+
+class RoutingPreviewSerializer(serializers.Serializer):
+    examined = serializers.IntegerField(help_text="How many recent conversations were looked at (at most 200).")
+    matched_conversation_ids = serializers.ListField(child=serializers.IntegerField())
+
+
 class ContactLinkInputSerializer(serializers.Serializer):
     other_contact_id = OrganizationRelatedField(model=Contact)
     display_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

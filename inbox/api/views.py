@@ -33,6 +33,8 @@ from .serializers import (
     NoteSerializer,
     PriorityInputSerializer,
     ReplyInputSerializer,
+    RoutingPreviewInputSerializer,
+    RoutingPreviewSerializer,
     RoutingRuleSerializer,
     SavedViewSerializer,
     StatusInputSerializer,
@@ -367,6 +369,18 @@ class RoutingRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         data.is_valid(raise_exception=True)
         rule = services.routing_rule_update(rule=rule, **data.validated_data)
         return Response(RoutingRuleSerializer(rule).data)
+
+    @extend_schema(request=RoutingPreviewInputSerializer, responses=RoutingPreviewSerializer)
+    @action(detail=False, methods=["post"])
+    def preview(self, request, *args, **kwargs):
+        """Which of the last 200 conversations these conditions would have matched (nothing is saved)."""
+        from ..routing_preview import routing_rule_preview
+
+        data = RoutingPreviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        preview = routing_rule_preview(organization=self.organization, conditions=data.validated_data["conditions"])
+        return Response({"examined": preview.examined,
+                         "matched_conversation_ids": [conversation.pk for conversation in preview.matched]})
 
 
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):

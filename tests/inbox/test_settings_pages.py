@@ -124,3 +124,17 @@ def test_the_api_refuses_contradictory_rules_too(api_for, organization):
     response = api.post(f"/api/v1/o/{organization.slug}/routing-rules/", {
         "name": "x", "conditions": {"sentiment_above": 0.3, "sentiment_below": -0.3}}, format="json")
     assert response.status_code == 400 and "Contradictory" in response.json()["conditions"][0]
+
+
+def test_the_api_previews_a_rule_without_saving_it(api_for, organization):
+    api = api_for(member(organization, Role.LEAD, email="lead3@airdemo.example"))
+    refund = ConversationFactory(organization=organization, language="fr")
+    MessageFactory(conversation=refund, text="Remboursez-moi ce billet, je veux être remboursé")
+    ConversationFactory(organization=organization, language="fr")
+    url = f"/api/v1/o/{organization.slug}/routing-rules/preview/"
+    answer = api.post(url, {"conditions": {"keywords": ["rembourse"]}}, format="json")
+    assert answer.status_code == 200
+    assert answer.json() == {"examined": 2, "matched_conversation_ids": [refund.pk]}
+    contradiction = api.post(url, {"conditions": {"keywords": ["vol"], "exclude_keywords": ["vol"]}}, format="json")
+    assert contradiction.status_code == 400
+    assert not RoutingRule.objects.for_organization(organization).exists()
