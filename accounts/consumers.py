@@ -11,6 +11,8 @@ from .models import Membership
 # Close codes in the 4000 range are ours: the page reads them to say why it is not live.
 CLOSE_NOT_A_MEMBER = 4404
 CLOSE_NOT_LOGGED_IN = 4401
+# The live channel (Redis) cannot reach this socket: the page reconnects, and catches up then.
+CLOSE_LIVE_UNAVAILABLE = 4503
 
 
 @database_sync_to_async
@@ -57,7 +59,21 @@ class OrganizationConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         if content.get("type") == "ping":
-            await self.send_json({"type": "pong"})
+            await self.pong()
+
+    async def pong(self) -> None:
+        """Answer the page's heartbeat through the channel layer, the way live events travel.
+
+        A pong proves that events can still reach this socket; when Redis cannot carry it, the
+        socket is closed so that the page shows it is stale and reconnects.
+        """
+        try:
+            await self.channel_layer.send(self.channel_name, {"type": "live.pong"})
+        except Exception:  # noqa: BLE001 - whatever the layer raises, this socket is not live
+            await self.close(code=CLOSE_LIVE_UNAVAILABLE)
+
+    async def live_pong(self, message):
+        await self.send_json({"type": "pong"})
 
     async def live_event(self, message):
         await self.send_json(message["event"])
