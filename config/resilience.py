@@ -17,7 +17,7 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -60,10 +60,7 @@ def reset() -> None:
     _last_failure = 0.0
 
 
-T = TypeVar("T")
-
-
-def guarded(what: str, fallback: T, call: Callable[[], T]) -> T:
+def guarded[T](what: str, fallback: T, call: Callable[[], T]) -> T:
     if _skipping():
         return fallback
     try:
