@@ -1,5 +1,6 @@
 """Every task goes to a named queue, so that a storm of ingestion never delays a page."""
 
+import pytest
 from django.conf import settings
 
 from config.celery import app
@@ -30,3 +31,46 @@ def test_the_project_has_tasks_to_route():
 def test_messages_survive_a_killed_worker():
     assert settings.CELERY_TASK_ACKS_LATE is True
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
+
+
+def test_results_are_never_stored_so_enqueueing_never_waits_on_a_result_backend():
+    assert app.conf.task_ignore_result is True
+    assert app.conf.result_backend is None
+    assert app.conf.task_publish_retry_policy["max_retries"] <= 3
+
+
+def test_a_worker_acknowledging_after_redis_died_gets_a_connection_error_not_a_crash():
+    """Redis killed with a task in flight: the worker collects the lost connection, the task ends,
+    and its acknowledgement reaches a channel without pools or transport (kombu's
+    `AttributeError: ... 'hostname'`, which killed the worker). It must be a connection error,
+    which the worker logs and survives."""
+    import logging
+
+    import redis
+    from kombu import Connection, Exchange, Queue
+
+    from tests.faults.stack import RedisServer
+
+    server = RedisServer().start()
+    try:
+        connection = Connection(server.url, transport_options={"visibility_timeout": 3600})
+        queue = Queue("inflight", Exchange("inflight"), "inflight")
+        with connection.Producer() as producer:
+            producer.publish({"task": "poll"}, exchange=queue.exchange, routing_key="inflight", declare=[queue])
+        received = []
+        consumer = connection.Consumer([queue], callbacks=[lambda body, message: received.append(message)],
+                                       accept=["json"])
+        consumer.consume()
+        connection.drain_events(timeout=5)
+        message = received[0]
+        errors = connection.connection_errors
+
+        server.kill()
+        connection.collect(socket_timeout=1)
+        message.channel._disconnect_pools()  # as after a close whose restore never rebuilt them
+
+        with pytest.raises(redis.exceptions.ConnectionError):
+            message.ack()
+        message.ack_log_error(logging.getLogger("test"), errors)  # what the worker does: logged, not raised
+    finally:
+        server.cleanup()
