@@ -3,7 +3,8 @@
 `python -m tests.faults.stack_admin setup --sandbox URL` migrates, creates an organization, an
 agent (password PASSWORD, an API token) and an X channel polled every second from the sandbox,
 and prints them as JSON. `... ingest --channel ID --external-id ID --text TEXT` ingests one
-mention the way a worker would (its live event is dropped if Redis is down).
+mention the way a worker would (its live event is dropped if Redis is down). Used by
+tests/faults and bench/chaos.py.
 """
 
 from __future__ import annotations
@@ -44,8 +45,17 @@ def setup(sandbox_url: str, slug: str) -> dict:
         connection={"base_url": sandbox_url, "user_id": x["user_id"], "username": x["username"], "timeout": 3.0},
         credentials_encrypted=encrypt_credentials({"bearer_token": "sandbox", "consumer_secret": x["consumer_secret"]}),
         poll_interval_seconds=1, next_poll_at=timezone.now())
+    # What a browser holds after /login/: websocket clients present it as the sessionid cookie.
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
     return {"organization": slug, "email": user.email, "password": PASSWORD, "token": token.key,
-            "channel_id": channel.pk}
+            "channel_id": channel.pk, "session_key": session.session_key}
 
 
 def ingest(channel_id: int, external_id: str, text: str) -> dict:
