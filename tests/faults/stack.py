@@ -190,6 +190,13 @@ class Process:
             except ProcessLookupError:
                 pass
 
+    def freeze(self) -> None:
+        """SIGSTOP: the process keeps its sockets open but answers nothing (a hung server)."""
+        self.signal_group(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.signal_group(signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL the process and its children (a worker's pool processes die with it)."""
         self.signal_group(signal.SIGKILL)

@@ -37,20 +37,24 @@ def _assert_once_each(stack, ids: set[str]) -> None:
     assert len(stored) == len(set(stored)), "a mention was stored twice"
 
 
+def _logged_in_inbox(stack, chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.goto(stack.url + "/login/")
+    page.fill("#id_username", stack.seed["email"])
+    page.fill("#id_password", stack.seed["password"])
+    page.click("button[type=submit]")
+    page.goto(f"{stack.url}/o/{stack.seed['organization']}/inbox/")
+    page.wait_for_selector("body[data-live-state=live]", timeout=15000)
+    return context, page
+
+
 def test_redis_killed_with_a_page_open_goes_stale_then_live_within_5_s_with_what_was_missed(stack, chromium):
     customer = stack.sandbox.inject_x_mention("Où est ma valise ?", author="valise")["id"]
     wait_until(_all_stored(stack, {customer}), timeout=45, what="the customer's mention ingested")
     conversation_id = stack.sql("SELECT conversation_id FROM inbox_message WHERE external_id = %s", [customer])[0][0]
-    context = chromium.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
+    context, page = _logged_in_inbox(stack, chromium)
     try:
-        page = context.new_page()
-        page.goto(stack.url + "/login/")
-        page.fill("#id_username", stack.seed["email"])
-        page.fill("#id_password", stack.seed["password"])
-        page.click("button[type=submit]")
-        page.goto(f"{stack.url}/o/{stack.seed['organization']}/inbox/")
-        page.wait_for_selector("body[data-live-state=live]", timeout=15000)
-
         stack.redis.kill()
         page.wait_for_selector("body[data-live-state=stale]", timeout=20000)
 
@@ -63,12 +67,19 @@ def test_redis_killed_with_a_page_open_goes_stale_then_live_within_5_s_with_what
         assert reply.status_code == 201, reply.text
         assert answered_in < 3, f"a reply during the outage took {answered_in:.1f} s to answer"
         assert stack.api("GET", "conversations/").status_code == 200
+        # A page opened during the outage is served from PostgreSQL and says it is not live.
+        opened_during = context.new_page()
+        assert opened_during.goto(f"{stack.url}/o/{stack.seed['organization']}/inbox/").status == 200
+        assert opened_during.locator("[data-testid=stale-banner]").is_visible()
+        assert opened_during.locator("text=Mention arrivée pendant la panne").count() == 1
 
         stack.redis.start()
         returned = time.monotonic()
-        page.wait_for_selector("body[data-live-state=live]", timeout=LIVE_AGAIN_WITHIN_S * 1000 + 1000)
+        for open_page in (page, opened_during):
+            open_page.wait_for_selector("body[data-live-state=live]", timeout=LIVE_AGAIN_WITHIN_S * 1000 + 1000)
         live_after = time.monotonic() - returned
         assert live_after <= LIVE_AGAIN_WITHIN_S, f"live again {live_after:.1f} s after Redis returned"
+        assert opened_during.locator("[data-testid=stale-banner]").count() == 0
         # The page caught up with the mention it missed, without a reload.
         page.wait_for_selector("text=Mention arrivée pendant la panne", timeout=5000)
         assert page.locator("#stale-banner").count() == 0
@@ -81,6 +92,23 @@ def test_redis_killed_with_a_page_open_goes_stale_then_live_within_5_s_with_what
             raise
         posted = [p for p in stack.sandbox.posted("x") if p.get("text") == "Nous regardons."]
         assert len(posted) == 1
+    finally:
+        context.close()
+
+
+def test_the_heartbeat_notices_a_hung_server_and_the_page_is_live_again_once_it_answers(stack, chromium):
+    """A frozen web process keeps the socket open but answers no ping: the page must not go on
+    showing "Live" (ping every 10 s, pong within 5 s), and must be live again once it answers."""
+    context, page = _logged_in_inbox(stack, chromium)
+    try:
+        stack.web.freeze()
+        try:
+            page.wait_for_selector("body[data-live-state=stale]", timeout=17000)
+        finally:
+            stack.web.thaw()
+        thawed = time.monotonic()
+        page.wait_for_selector("body[data-live-state=live]", timeout=LIVE_AGAIN_WITHIN_S * 1000 + 1000)
+        assert time.monotonic() - thawed <= LIVE_AGAIN_WITHIN_S
     finally:
         context.close()
 
