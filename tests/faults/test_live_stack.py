@@ -54,6 +54,7 @@ def test_redis_killed_with_a_page_open_goes_stale_then_live_within_5_s_with_what
     wait_until(_all_stored(stack, {customer}), timeout=45, what="the customer's mention ingested")
     conversation_id = stack.sql("SELECT conversation_id FROM inbox_message WHERE external_id = %s", [customer])[0][0]
     context, page = _logged_in_inbox(stack, chromium)
+    late_context = None
     try:
         stack.redis.kill()
         page.wait_for_selector("body[data-live-state=stale]", timeout=20000)
@@ -67,8 +68,14 @@ def test_redis_killed_with_a_page_open_goes_stale_then_live_within_5_s_with_what
         assert reply.status_code == 201, reply.text
         assert answered_in < 3, f"a reply during the outage took {answered_in:.1f} s to answer"
         assert stack.api("GET", "conversations/").status_code == 200
-        # A page opened during the outage is served from PostgreSQL and says it is not live.
-        opened_during = context.new_page()
+        # Someone logs in during the outage: the inbox is served from PostgreSQL, says it is not live.
+        late_context = chromium.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
+        opened_during = late_context.new_page()
+        assert opened_during.goto(stack.url + "/login/").status == 200
+        opened_during.fill("#id_username", stack.seed["email"])
+        opened_during.fill("#id_password", stack.seed["password"])
+        with opened_during.expect_navigation():
+            opened_during.click("button[type=submit]")
         assert opened_during.goto(f"{stack.url}/o/{stack.seed['organization']}/inbox/").status == 200
         assert opened_during.locator("[data-testid=stale-banner]").is_visible()
         assert opened_during.locator("text=Mention arrivée pendant la panne").count() == 1
@@ -94,6 +101,8 @@ def test_redis_killed_with_a_page_open_goes_stale_then_live_within_5_s_with_what
         assert len(posted) == 1
     finally:
         context.close()
+        if late_context is not None:
+            late_context.close()
 
 
 def test_the_heartbeat_notices_a_hung_server_and_the_page_is_live_again_once_it_answers(stack, chromium):
