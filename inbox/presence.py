@@ -16,7 +16,7 @@ from django.conf import settings
 
 from config.resilience import guarded_async
 
-PRESENCE_TTL = 45  # seconds; pages refresh their presence every 20 s
+PRESENCE_TTL = 45  # seconds; pages refresh their presence with their heartbeat, every 10 s
 TYPING_TTL = 12  # a typing flag not refreshed for this long means the person stopped
 
 _client: aioredis.Redis | None = None
