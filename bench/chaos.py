@@ -251,6 +251,10 @@ class Chaos:
             live_resume = client.live_at - returned
             say(f"websocket live again {live_resume:.2f} s after Redis returned")
         client.stop()
+        outage_reply = self.reply_texts[-1]
+        if self.wait(lambda: any(p.get("text") == outage_reply for p in self.sandbox.posted("x")), timeout=30,
+                     what="the reply queued during the outage posted"):
+            say(f"the reply queued during the outage was posted {time.monotonic() - returned:.1f} s after Redis returned")
         return live_resume if live_resume is not None else float("nan")
 
     def postgres_restart(self) -> None:
