@@ -174,16 +174,17 @@ class Chaos:
         return httpx.request(method, f"{self.url}/api/v1/o/{self.seed['organization']}/{path}",
                              headers={"Authorization": f"Token {self.seed['token']}"}, timeout=30, **kwargs)
 
-    def reply(self, conversation_id: int, label: str) -> float:
+    def reply(self, conversation_id: int, label: str) -> tuple[float, str | None]:
+        """Posts a reply through the API: (seconds the request took, its text if it was queued)."""
         text = f"Nous regardons votre dossier ({label} {len(self.reply_texts)})."
         started = time.monotonic()
         response = self.api("POST", f"conversations/{conversation_id}/reply/", json={"text": text})
         elapsed = time.monotonic() - started
         if response.status_code == 201:
             self.reply_texts.append(text)
-        else:
-            say(f"reply refused ({response.status_code}): {response.text[:200]}")
-        return elapsed
+            return elapsed, text
+        say(f"reply refused ({response.status_code}): {response.text[:200]}")
+        return elapsed, None
 
     def conversations(self) -> list[int]:
         rows = self.sql("SELECT id FROM inbox_conversation WHERE channel_id = %s ORDER BY id", [self.seed["channel_id"]])
@@ -236,7 +237,7 @@ class Chaos:
         say("Redis SIGKILLed")
         self.inject("redis-down", 10)
         conversation = self.conversations()[-1]
-        answered = self.reply(conversation, "redis-down")
+        answered, outage_reply = self.reply(conversation, "redis-down")
         say(f"a reply during the outage answered in {answered:.2f} s")
         inbox = self.api("GET", "conversations/")
         say(f"the inbox during the outage answered {inbox.status_code}")
@@ -251,8 +252,7 @@ class Chaos:
             live_resume = client.live_at - returned
             say(f"websocket live again {live_resume:.2f} s after Redis returned")
         client.stop()
-        outage_reply = self.reply_texts[-1]
-        if self.wait(lambda: any(p.get("text") == outage_reply for p in self.sandbox.posted("x")), timeout=30,
+        if outage_reply and self.wait(lambda: any(p.get("text") == outage_reply for p in self.sandbox.posted("x")), timeout=30,
                      what="the reply queued during the outage posted"):
             say(f"the reply queued during the outage was posted {time.monotonic() - returned:.1f} s after Redis returned")
         return live_resume if live_resume is not None else float("nan")
