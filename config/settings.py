@@ -296,6 +296,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Back within a second of Redis returning, instead of kombu's backoff of up to 30 s; and never
+# giving up (a worker that stopped after 100 attempts would stay down once Redis is back).
+CELERY_WORKER_CONSUMER = "config.celery:PromptReconnectConsumer"
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 1}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUE_NAMES = ("ingest", "send", "alerts", "default")

@@ -74,3 +74,28 @@ def test_a_worker_acknowledging_after_redis_died_gets_a_connection_error_not_a_c
         message.ack_log_error(logging.getLogger("test"), errors)  # what the worker does: logged, not raised
     finally:
         server.cleanup()
+
+
+def test_the_worker_tries_to_reconnect_to_a_lost_broker_every_second():
+    """Kombu's default backoff grows to 30 s between attempts: a worker would come back up to 30 s
+    after Redis did. The worker's consumer asks for one attempt a second."""
+    from celery.utils.imports import symbol_by_name
+
+    from config.celery import RECONNECT_EVERY_S, PromptReconnectConsumer
+
+    assert symbol_by_name(app.conf.worker_consumer) is PromptReconnectConsumer
+    assert app.conf.broker_connection_max_retries is None  # one a second, for as long as it takes
+    asked = {}
+
+    class LostBroker:
+        def ensure_connection(self, *args, **kwargs):
+            asked.update(kwargs)
+            return self
+
+    consumer = PromptReconnectConsumer.__new__(PromptReconnectConsumer)  # only ensure_connected is exercised
+    consumer.app, consumer.first_connection_attempt, consumer.broker_connection_retry_attempt = app, False, 0
+    broker = LostBroker()
+    assert consumer.ensure_connected(broker) is broker
+    assert asked["interval_start"] == asked["interval_max"] == RECONNECT_EVERY_S <= 1
+    assert asked["interval_step"] == 0
+    assert "ensure_connection" not in vars(broker)
