@@ -116,8 +116,10 @@ class Chaos:
             return False
 
     def stop(self) -> None:
-        for process in (self.beat, self.worker, self.web, self.sandbox_proc):
-            process.stop()
+        """Everything that was started, even when start() failed half-way."""
+        for name in ("beat", "worker", "web", "sandbox_proc"):
+            if getattr(self, name, None) is not None:
+                getattr(self, name).stop()
         self.redis.cleanup()
         self.postgres.cleanup()
         if not self.args.keep_logs:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -63,11 +64,15 @@ class LiveStack:
             return False
 
     def stop(self) -> None:
-        for process in (self.beat, self.worker, self.web):
-            process.stop()
-        self.sandbox_server.stop()
+        """Everything that was started, even when start() failed half-way."""
+        for name in ("beat", "worker", "web"):
+            if getattr(self, name, None) is not None:
+                getattr(self, name).stop()
+        if getattr(self, "sandbox", None) is not None:
+            self.sandbox_server.stop()
         self.redis.cleanup()
         self.postgres.cleanup()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.log()[-3000:]}" for p in (self.web, self.worker, self.beat))
