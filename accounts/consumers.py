@@ -5,6 +5,8 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from config.resilience import REDIS_ERRORS, redis_failed
+
 from .live import organization_group
 from .models import Membership
 
@@ -42,8 +44,16 @@ class OrganizationConsumer(AsyncJsonWebsocketConsumer):
         # The organization's topics, and this person's own (notes that mention them).
         topics = (*self.topics, f"user.{user.pk}")
         self.groups_joined = [organization_group(self.organization_id, topic) for topic in topics]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        try:
+            for group in self.groups_joined:
+                await self.channel_layer.group_add(group, self.channel_name)
+        except REDIS_ERRORS as error:
+            # Redis is down: say so with our code (the page shows it is stale and tries again
+            # shortly) instead of a crashed handshake and a traceback per attempt in the log.
+            redis_failed(error, "websocket connect")
+            self.groups_joined = []
+            await self._refuse(CLOSE_LIVE_UNAVAILABLE)
+            return
         await self.accept()
         await self.send_json({"type": "hello", "organization": membership.organization.slug})
 

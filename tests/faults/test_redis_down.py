@@ -152,3 +152,22 @@ def test_a_heartbeat_the_live_channel_cannot_carry_closes_the_socket(organizatio
         return await socket.receive_output(timeout=5)
 
     assert async_to_sync(scenario)() == {"type": "websocket.close", "code": CLOSE_LIVE_UNAVAILABLE}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_connecting_while_redis_is_down_is_told_so_and_retries(organization, agent, monkeypatch):
+    import redis
+    from asgiref.sync import async_to_sync
+    from channels_redis.core import RedisChannelLayer
+
+    async def layer_down(*args, **kwargs):
+        raise redis.exceptions.ConnectionError("Connection refused")
+
+    monkeypatch.setattr(RedisChannelLayer, "group_add", layer_down)
+
+    async def scenario():
+        socket = organization_socket(agent, organization.slug)
+        await socket.connect()
+        return await socket.receive_output(timeout=5)
+
+    assert async_to_sync(scenario)() == {"type": "websocket.close", "code": CLOSE_LIVE_UNAVAILABLE}
