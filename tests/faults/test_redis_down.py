@@ -171,3 +171,10 @@ def test_a_page_connecting_while_redis_is_down_is_told_so_and_retries(organizati
         return await socket.receive_output(timeout=5)
 
     assert async_to_sync(scenario)() == {"type": "websocket.close", "code": CLOSE_LIVE_UNAVAILABLE}
+
+
+def test_a_live_event_lost_to_the_outage_never_fails_the_write_that_caused_it(redis_down):
+    from accounts.live import broadcast_now
+
+    broadcast_now(organization_id=1, topic="inbox", event={"type": "inbox.updated", "conversation_ids": [1]})
+    assert resilience.redis_recently_down()
