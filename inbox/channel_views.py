@@ -10,14 +10,16 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.generic import TemplateView
 
-from accounts.roles import Permission
+from accounts.roles import Permission, role_can
 from accounts.tenancy import OrganizationPageMixin, access_by_id
 
 from . import selectors
-from .channel_forms import CONNECT_FORMS
+from .channel_forms import CONNECT_FORMS, connection_initial, reconnect_form_class
 from .models import Channel, ChannelStatus, Platform
 from .services import channels as channel_services
 
@@ -57,6 +59,9 @@ class ChannelConnectView(OrganizationPageMixin, TemplateView):
             context["form"] = kwargs.get("form") or form_class()
         return context
 
+    # The form carries the channel's secrets: never on an error page or in an error report.
+    @method_decorator(sensitive_post_parameters())
+    @method_decorator(sensitive_variables("form", "credentials"))
     def post(self, request, *args, **kwargs):
         form_class = self.form_class()
         if form_class is None:
@@ -95,8 +100,10 @@ class ChannelDetailView(_ChannelPage):
         context["channel"] = channel
         context["paused"] = channel.status == ChannelStatus.DISABLED
         route = WEBHOOK_ROUTES.get(channel.platform)
-        if route:
-            context["webhook_url"] = self.request.build_absolute_uri(reverse(route, kwargs={"channel_id": channel.pk}))
+        if route and role_can(self.membership.role, Permission.MANAGE_CHANNELS):
+            # The address holds the channel's webhook token: shown to those who connect channels only.
+            context["webhook_url"] = self.request.build_absolute_uri(
+                reverse(route, kwargs={"token": channel.webhook_token}))
         return context
 
     def post(self, request, *args, **kwargs):
@@ -117,6 +124,38 @@ class ChannelDetailView(_ChannelPage):
         else:
             messages.error(request, _("Unknown action."))
         return redirect("channel-detail", organization_slug=self.organization.slug, pk=channel.pk)
+
+
+class ChannelReconnectView(_ChannelPage):
+    """New credentials for the same account, after the admin confirms they replace the stored ones."""
+
+    template_name = "inbox/channels/reconnect.html"
+    permission = Permission.MANAGE_CHANNELS
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["channel"] = channel = kwargs.get("channel") or self.get_channel()
+        context["form"] = kwargs.get("form") or reconnect_form_class(channel.platform)(
+            initial=connection_initial(channel.connection))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        channel = self.get_channel()
+        form = reconnect_form_class(channel.platform)(request.POST)
+        if form.is_valid():
+            try:
+                channel = channel_services.channel_reconnect_checked(
+                    channel=channel, credentials=form.credentials(), connection=form.connection(),
+                    actor=request.user, confirmed_brand_account=form.cleaned_data["confirmed_brand_account"],
+                    confirmed_replacement=form.cleaned_data["confirmed_replacement"])
+            except ValidationError as error:
+                for problem in _errors(error):
+                    form.add_error(None, problem)
+            else:
+                messages.success(request, _("%(channel)s is reconnected with the new credentials.")
+                                 % {"channel": channel})
+                return redirect("channel-detail", organization_slug=self.organization.slug, pk=channel.pk)
+        return self.render_to_response(self.get_context_data(channel=channel, form=form))
 
 
 class ChannelRemoveView(_ChannelPage):
