@@ -64,10 +64,15 @@
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const current = new WebSocket(scheme + location.host + url);
     socket = current;
-    current.addEventListener("open", function () {
-      if (socket !== current) return;
+    // A server that neither completes the handshake nor says hello in time is as good as dead.
+    pongDeadline = setTimeout(function () { drop(current); }, PONG_WITHIN_MS);
+    // Live only once the server says hello: it accepts, then closes with its code, a socket it
+    // refuses (not a member, not logged in, live channel unavailable), so "open" proves nothing.
+    function becameLive() {
       // A page rendered while not live (or that lost its socket) reloads what it may have missed.
       const caughtUp = missedSomething || everConnected || document.getElementById("stale-banner");
+      clearTimeout(pongDeadline);
+      pongDeadline = null;
       attempts = 0;
       everConnected = true;
       missedSomething = false;
@@ -81,7 +86,7 @@
         current.send(JSON.stringify({ type: "ping" }));
         if (!pongDeadline) pongDeadline = setTimeout(function () { drop(current); }, PONG_WITHIN_MS);
       }, PING_EVERY_MS);
-    });
+    }
     current.addEventListener("message", function (message) {
       if (socket !== current) return;
       let event;
@@ -91,6 +96,7 @@
         pongDeadline = null;
         return;
       }
+      if (event.type === "hello" && !heartbeat) becameLive();
       document.dispatchEvent(new CustomEvent("vigie:live", { detail: event }));
     });
     current.addEventListener("close", function (closed) {
