@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_organization",
+                "crisis.context_processors.open_alerts",
             ],
         },
     }
@@ -299,9 +300,23 @@ CELERY_BEAT_SCHEDULE = {
     "sla-breaches": {"task": "inbox.tasks.sweep_sla_breaches", "schedule": 30.0},
     "snoozed-conversations": {"task": "inbox.tasks.sweep_snoozed_conversations", "schedule": 60.0},
     "stuck-sends": {"task": "inbox.tasks.sweep_stuck_sends", "schedule": 60.0},
+    # On-call: due escalation steps and notifications are rows with a due time; these ticks claim them.
+    "escalations": {"task": "crisis.tasks.sweep_escalations", "schedule": 2.0},
+    "notifications": {"task": "crisis.tasks.sweep_notifications", "schedule": 5.0},
+    "coverage-gaps": {"task": "crisis.tasks.check_coverage_gaps", "schedule": 3600.0},
 }
 
 # --- Vigie -------------------------------------------------------------------------------------
+
+# Where people reach this installation: links in e-mails, SMS and chat messages start with it.
+PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:8000")
+
+# On-call SMS: "console" writes them to the log (development); "twilio" posts to Twilio's REST
+# API (TWILIO_BASE_URL is the platform sandbox in the demo and the tests).
+SMS_PROVIDER = env("SMS_PROVIDER", "console")
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", "")
 
 # Fernet keys for channel credentials, newest first; older keys still decrypt (rotation).
 CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS")
@@ -322,6 +337,7 @@ PLATFORM_BASE_URLS = {
     "bluesky": PLATFORM_SANDBOX_URL or "https://bsky.social",
     "web": "",
 }
+TWILIO_BASE_URL = env("TWILIO_BASE_URL", PLATFORM_SANDBOX_URL or "https://api.twilio.com")
 
 LOGGING = {
     "version": 1,
