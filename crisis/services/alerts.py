@@ -33,7 +33,7 @@ from ..models import (
 from ..models.alerts import SEVERITY_RANK
 
 
-def log(alert: Alert, kind: str, *, at: datetime | None = None, actor: User | None = None, **data: Any) -> AlertLogEntry:
+def log(alert: Alert, kind: str, /, *, at: datetime | None = None, actor: User | None = None, **data: Any) -> AlertLogEntry:
     return AlertLogEntry.objects.create(organization_id=alert.organization_id, alert=alert, kind=kind,
                                         created_at=at or timezone.now(), actor=actor, data=data)
 

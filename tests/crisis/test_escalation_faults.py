@@ -1,0 +1,109 @@
+"""Fault tests with real processes: a sweeper killed mid-step, sweepers racing each other.
+
+The sweepers run in subprocesses against the test database, so the kill is a real SIGKILL of a
+process holding a row lock inside an open transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from crisis.models import AlertSource, EscalationStepRun, NotificationAttempt
+from crisis.services import alerts as alert_services
+from crisis.services.escalation import escalations_run_due
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Runs the sweep once; with "stall", the first step stops half-written (step recorded, nobody
+# notified yet, transaction open) and waits to be killed.
+SWEEPER = """
+import sys
+import django
+django.setup()
+from crisis.services import escalation, notifications
+if sys.argv[1] == "stall":
+    real = notifications.notify_users
+    def stall(**kwargs):
+        print("MID-STEP", flush=True)
+        sys.stdin.readline()
+        real(**kwargs)
+    escalation.notifications.notify_users = stall
+print("RAN", escalation.escalations_run_due(), flush=True)
+"""
+
+
+def _sweeper(mode: str) -> subprocess.Popen:
+    db = connection.settings_dict
+    env = {**os.environ, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "config.settings",
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    return subprocess.Popen([sys.executable, "-c", SWEEPER, mode], cwd=ROOT, env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _alert(organization, n: int):
+    alert, _ = alert_services.alert_raise(organization=organization, source=AlertSource.MANUAL, severity="high",
+                                          title=f"Alerte {n}", now=timezone.now() - timedelta(seconds=1))
+    return alert
+
+
+@pytest.fixture
+def live_rota(organization, lead, agent, backup):
+    from datetime import date, time
+
+    from crisis.services import oncall as rota_services
+    from crisis.services import policies as policy_services
+
+    rota = rota_services.rota_create(organization=organization, actor=lead, name="Desk", time_zone="Europe/Paris",
+                                     layers=[{"name": "All", "member_ids": [agent.pk, backup.pk],
+                                              "starts_on": date(2026, 1, 5), "handoff_time": time(9)}])
+    policy = policy_services.policy_create(organization=organization, actor=lead, name="Two steps",
+                                           steps=[{"notify": "rota", "rota_id": rota.pk, "wait_minutes": 10},
+                                                  {"notify": "leads"}])
+    policy_services.routing_rule_create(organization=organization, actor=lead, policy=policy, sources=[])
+    return rota
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sweeper_killed_mid_step_leaves_the_step_to_run_exactly_once(organization, live_rota):
+    alert = _alert(organization, 1)
+    sweeper = _sweeper("stall")
+    try:
+        assert sweeper.stdout.readline().strip() == "MID-STEP", sweeper.stderr.read()
+        os.kill(sweeper.pid, signal.SIGKILL)
+    finally:
+        sweeper.wait(timeout=30)
+    # PostgreSQL rolls the killed transaction back once it notices the dead connection.
+    deadline = time.monotonic() + 30
+    ran = 0
+    while ran == 0 and time.monotonic() < deadline:
+        ran = escalations_run_due()
+    assert ran == 1
+    runs = EscalationStepRun.objects.for_organization(organization).filter(alert=alert)
+    assert list(runs.values_list("step_number", flat=True)) == [0]
+    assert NotificationAttempt.objects.for_organization(organization).filter(alert=alert).count() == 1
+    assert escalations_run_due() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_sweepers_run_each_step_once(organization, live_rota):
+    alerts = [_alert(organization, n) for n in range(40)]
+    sweepers = [_sweeper("run") for _ in range(3)]
+    ran = []
+    for sweeper in sweepers:
+        out, err = sweeper.communicate(timeout=120)
+        assert sweeper.returncode == 0, err
+        ran.append(int(out.split()[-1]))
+    assert sum(ran) == 40
+    runs = EscalationStepRun.objects.for_organization(organization).filter(alert__in=alerts)
+    assert sorted(runs.values_list("alert_id", flat=True)) == sorted(a.pk for a in alerts)
+    assert set(runs.values_list("step_number", flat=True)) == {0}
