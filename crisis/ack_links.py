@@ -22,10 +22,10 @@ def ack_token(*, alert_id: int, user_id: int) -> str:
     return signing.dumps({"a": alert_id, "u": user_id}, salt=SALT, compress=True)
 
 
-def read_ack_token(token: str, *, max_age: timedelta = LIFETIME) -> tuple[int, int]:
+def read_ack_token(token: str, *, max_age: timedelta | None = None) -> tuple[int, int]:
     """(alert id, user id) from a token, or BadAckLink saying whether it expired or was forged."""
     try:
-        data = signing.loads(token, salt=SALT, max_age=max_age)
+        data = signing.loads(token, salt=SALT, max_age=LIFETIME if max_age is None else max_age)
     except signing.SignatureExpired:
         raise BadAckLink("expired") from None
     except signing.BadSignature:

@@ -220,8 +220,8 @@ def attempt_deliver(*, now: datetime | None = None, attempt_id: int | None = Non
         with transaction.atomic():
             _send(attempt)
     except senders.DeliveryFailed as error:
-        return _finish(attempt, error=str(error), now=timezone.now())
-    return _finish(attempt, error="", now=timezone.now())
+        return _finish(attempt, error=str(error), now=now)
+    return _finish(attempt, error="", now=now)
 
 
 def notifications_deliver_due(*, now: datetime | None = None, limit: int = 200) -> int:
