@@ -6,7 +6,7 @@ in words people can act on.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -38,12 +38,6 @@ def _complain(request, error: ValidationError) -> None:
 def _require(membership, permission: Permission) -> None:
     if not role_can(membership.role, permission):
         raise PermissionDenied
-
-
-def _aware(value: datetime, zone_name: str) -> datetime:
-    if timezone.is_naive(value):
-        return value.replace(tzinfo=selectors.rota_math.zone_for(zone_name))
-    return value
 
 
 class OnCallView(OrganizationPageMixin, TemplateView):
@@ -147,13 +141,17 @@ class RotaDetailView(OrganizationPageMixin, TemplateView):
 
     def _period(self, rota: Rota, service) -> None:
         form = PeriodForm(self.request.POST)
-        if not form.is_valid():
-            raise ValidationError(_("Give a person, a start and an end."))
+        # The person types wall times of the rota's zone, whatever their own.
+        with timezone.override(selectors.rota_math.zone_for(rota.time_zone)):
+            valid = form.is_valid()
+        if not valid:
+            problems = [str(e) for errors in form.errors.values() for e in errors]
+            raise ValidationError(_("Give a person, a start and an end.") + " " + " ".join(problems))
         data = form.cleaned_data
         person = member_users(organization=self.organization, user_ids=[data["user"]]).get(data["user"])
         if person is None:
             raise ValidationError(_("Only members of this organization can be on call."))
-        starts_at, ends_at = _aware(data["starts_at"], rota.time_zone), _aware(data["ends_at"], rota.time_zone)
+        starts_at, ends_at = data["starts_at"], data["ends_at"]
         if service is rota_services.override_create:
             service(rota=rota, actor=self.request.user, user=person, starts_at=starts_at, ends_at=ends_at, reason=data["note"])
         else:

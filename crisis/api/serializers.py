@@ -86,10 +86,18 @@ class RotaUpdateSerializer(serializers.Serializer):
 
 
 class ShiftSerializer(serializers.Serializer):
+    """A shift, its instants written with the rota's UTC offset at that moment (ISO 8601)."""
+
     user = serializers.SerializerMethodField()
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = serializers.SerializerMethodField()
+    end = serializers.SerializerMethodField()
     source = serializers.CharField()
+
+    def get_start(self, shift) -> str:
+        return shift.start.astimezone(self.context["zone"]).isoformat()
+
+    def get_end(self, shift) -> str:
+        return shift.end.astimezone(self.context["zone"]).isoformat()
 
     def get_user(self, shift) -> dict | None:
         person = self.context["people"].get(shift.user_id)

@@ -66,16 +66,16 @@ def _instant(raw: str | None, name: str) -> datetime:
     except ValueError:
         value = None
     if value is None:
-        raise APIValidationError({name: _("Give an ISO 8601 date and time, e.g. 2026-03-29T02:30:00+02:00.")})
+        raise APIValidationError({name: [_("Give an ISO 8601 date and time, e.g. 2026-03-29T02:30:00+02:00.")]})
     if timezone.is_naive(value):
-        raise APIValidationError({name: _("Give the time with its offset or Z, e.g. 2026-03-29T02:30:00Z.")})
+        raise APIValidationError({name: [_("Give the time with its offset or Z, e.g. 2026-03-29T02:30:00Z.")]})
     return value
 
 
 def _person(organization, user_id: int):
     person = member_users(organization=organization, user_ids=[user_id]).get(user_id)
     if person is None:
-        raise APIValidationError({"user_id": _("No member of this organization has that id.")})
+        raise APIValidationError({"user_id": [_("No member of this organization has that id.")]})
     return person
 
 
@@ -106,7 +106,8 @@ class RotaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     def _shifts(self, shifts, *, many: bool):
         people = selectors.users_by_id(organization=self.organization,
                                        user_ids={s.user_id for s in (shifts if many else [shifts])})
-        return ShiftSerializer(shifts, many=many, context={"people": people}).data
+        zone = selectors.rota_math.zone_for(self.get_object().time_zone)
+        return ShiftSerializer(shifts, many=many, context={"people": people, "zone": zone}).data
 
     @extend_schema(parameters=[OpenApiParameter("at", str, description="ISO 8601 instant; now if absent")],
                    responses=OnCallSerializer)
@@ -123,7 +124,7 @@ class RotaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         start = _instant(request.query_params.get("start"), "start")
         end = _instant(request.query_params.get("end"), "end") if request.query_params.get("end") else start + selectors.GAP_HORIZON
         if not start < end <= start + 4 * selectors.GAP_HORIZON:
-            raise APIValidationError({"end": _("The end must come after the start, within 56 days.")})
+            raise APIValidationError({"end": [_("The end must come after the start, within 56 days.")]})
         return Response(self._shifts(selectors.rota_timeline(rota=self.get_object(), start=start, end=end), many=True))
 
     @extend_schema(responses=ShiftSerializer(many=True))
@@ -200,7 +201,7 @@ class RotaSwapViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
         values = data.validated_data
         rota = Rota.objects.for_organization(self.organization).filter(pk=values["rota_id"]).first()
         if rota is None:
-            raise APIValidationError({"rota_id": _("No rota of this organization has that id.")})
+            raise APIValidationError({"rota_id": [_("No rota of this organization has that id.")]})
         swap = rota_services.swap_request(
             rota=rota, actor=request.user, covered_by=_person(self.organization, values["covered_by_id"]),
             starts_at=values["starts_at"], ends_at=values["ends_at"], note=values["note"])
