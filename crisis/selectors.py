@@ -181,3 +181,33 @@ def rota_board(*, rota: Rota, start: datetime, days: int = 14) -> dict:
     ticks = [{"left": round(d / days * 100, 3), "day": (start + timedelta(days=d)).astimezone(zone)} for d in range(days)]
     return {"rows": rows, "ticks": ticks, "start": start, "end": end,
             "gaps": [s for s in final if s.user_id is None]}
+
+
+# --- calendars ------------------------------------------------------------------------------------
+
+CALENDAR_PAST, CALENDAR_AHEAD = timedelta(days=7), timedelta(days=60)
+
+
+def _sequence(rota: Rota) -> int:
+    return max(0, int((rota.updated_at - rota.created_at).total_seconds()))
+
+
+def rota_calendar_ics(*, rota: Rota, now: datetime | None = None) -> bytes:
+    from .calendar import build_calendar
+
+    now = now or timezone.now()
+    shifts = [s for s in rota_timeline(rota=rota, start=now - CALENDAR_PAST, end=now + CALENDAR_AHEAD) if s.user_id]
+    people = users_by_id(organization=rota.organization, user_ids={s.user_id for s in shifts})
+    entries = [(rota.pk, rota.name, s, people[s.user_id].display_name if s.user_id in people else "?", rota.updated_at,
+                _sequence(rota)) for s in shifts]
+    return build_calendar(name=rota.name, entries=entries, now=now)
+
+
+def person_calendar_ics(*, organization: Organization, user: User, now: datetime | None = None) -> bytes:
+    from .calendar import build_calendar
+
+    now = now or timezone.now()
+    entries = [(rota.pk, rota.name, shift, user.display_name, rota.updated_at, _sequence(rota))
+               for rota, shift in my_shifts(organization=organization, user=user, start=now - CALENDAR_PAST,
+                                            end=now + CALENDAR_AHEAD)]
+    return build_calendar(name=f"{user.display_name} · {organization.name}", entries=entries, now=now)

@@ -15,4 +15,6 @@ urlpatterns = [
 # Outside any organization: the signed link itself says which alert and who.
 public_urlpatterns = [
     path("ack/<str:token>/", views.AckLinkView.as_view(), name="alert-ack-link"),
+    path("calendars/rota/<str:token>.ics", views.RotaCalendarView.as_view(), name="calendar-rota"),
+    path("calendars/person/<str:token>.ics", views.PersonalCalendarView.as_view(), name="calendar-person"),
 ]

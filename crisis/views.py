@@ -10,8 +10,9 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -25,7 +26,7 @@ from accounts.tenancy import OrganizationPageMixin, access_by_id
 from . import selectors
 from .ack_links import BadAckLink, read_ack_token
 from .forms import ContactMethodForm, LayerForm, ManualPageForm, NotificationRuleForm, PeriodForm, RotaForm
-from .models import Alert, AlertSource, ContactMethod, NotificationRule, Rota, RotaSwap
+from .models import Alert, AlertSource, ContactMethod, NotificationRule, PersonalCalendar, Rota, RotaSwap
 from .services import alerts as alert_services
 from .services import notifications as notification_services
 from .services import oncall as rota_services
@@ -45,7 +46,7 @@ class OnCallView(OrganizationPageMixin, TemplateView):
 
     template_name = "crisis/oncall.html"
     permission = Permission.VIEW_ONCALL
-    write_permission = Permission.MANAGE_ROTAS
+    write_permission = Permission.VIEW_ONCALL  # creating a rota needs MANAGE_ROTAS, checked in post()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -58,10 +59,19 @@ class OnCallView(OrganizationPageMixin, TemplateView):
                                                    start=now, end=now + timedelta(days=14))
         context["swaps_for_me"] = selectors.swaps_waiting_for(organization=self.organization, user=self.request.user)
         context["members"] = organization_members(organization=self.organization)
+        calendar = rota_services.personal_calendar_for(organization=self.organization, user=self.request.user)
+        context["my_calendar_url"] = self.request.build_absolute_uri(reverse("calendar-person", kwargs={"token": calendar.token}))
+        context["today"] = now.date()
         context["form"] = kwargs.get("form") or RotaForm(initial={"starts_on": now.date(), "handoff_time": "09:00"})
         return context
 
     def post(self, request, *args, **kwargs):
+        if request.POST.get("action") == "renew-calendar":
+            rota_services.personal_calendar_for(organization=self.organization, user=request.user, renew=True)
+            messages.success(request, _("New calendar address: the old one no longer works."))
+            return redirect("oncall", organization_slug=self.organization.slug)
+        if not role_can(self.membership.role, Permission.MANAGE_ROTAS):
+            raise PermissionDenied
         form = RotaForm(request.POST)
         if form.is_valid():
             try:
@@ -98,8 +108,8 @@ class RotaDetailView(OrganizationPageMixin, TemplateView):
             on_call=selectors.on_call_at(rota=rota, at=now),
             layers=selectors.rota_layers(rota=rota), overrides=selectors.rota_overrides(rota=rota, since=now),
             swaps=selectors.rota_swaps(rota=rota, since=now), members=organization_members(organization=self.organization),
-            layer_form=LayerForm(initial={"starts_on": now.date(), "handoff_time": "09:00"}),
-            calendar_url=self.request.build_absolute_uri(f"/calendars/rota/{rota.calendar_token}.ics"),
+            today=now.date(),
+            calendar_url=self.request.build_absolute_uri(reverse("calendar-rota", kwargs={"token": rota.calendar_token})),
         )
         context["on_call_user"] = selectors.users_by_id(organization=self.organization,
                                                         user_ids=[context["on_call"].user_id]).get(context["on_call"].user_id)
@@ -334,3 +344,29 @@ class AckLinkView(View):
             return problem
         alert = alert_services.alert_acknowledge(alert=alert, actor=user, via="link")
         return render(request, self.template_name, {"alert": alert, "person": user, "done": True})
+
+
+def _calendar_response(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{name}.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+class RotaCalendarView(View):
+    """A rota's shifts for calendar applications; the secret token in the address is the only key."""
+
+    def get(self, request, token: str):
+        rota = Rota.objects.unscoped().select_related("organization").filter(calendar_token=token).first()
+        if rota is None:
+            raise Http404
+        return _calendar_response(selectors.rota_calendar_ics(rota=rota), f"rota-{rota.pk}")
+
+
+class PersonalCalendarView(View):
+    def get(self, request, token: str):
+        calendar = PersonalCalendar.objects.unscoped().select_related("organization", "user").filter(token=token).first()
+        if calendar is None or not member_users(organization=calendar.organization, user_ids=[calendar.user_id]):
+            raise Http404
+        return _calendar_response(selectors.person_calendar_ics(organization=calendar.organization, user=calendar.user),
+                                  "my-shifts")

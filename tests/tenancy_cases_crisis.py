@@ -121,4 +121,4 @@ OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
 }
 
 # The signed acknowledgement link: the token names the alert and the person, no login needed.
-PUBLIC_ROUTES: set[str] = {"alert-ack-link"}
+PUBLIC_ROUTES: set[str] = {"alert-ack-link", "calendar-rota", "calendar-person"}  # secret calendar addresses

@@ -109,3 +109,14 @@ class RotaSwap(OrganizationOwnedModel):
     class Meta(OrganizationOwnedModel.Meta):
         ordering = ["starts_at"]
         constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="swap_ends_after_start")]
+
+
+class PersonalCalendar(OrganizationOwnedModel):
+    """The secret address of one person's on-call calendar; a new token revokes the old address."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, default=_calendar_token, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(OrganizationOwnedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["organization", "user"], name="one_personal_calendar")]

@@ -233,3 +233,16 @@ def rota_calendar_revoke(*, rota: Rota, actor: User) -> Rota:
     rota.calendar_token = secrets.token_urlsafe(24)
     rota.save(update_fields=["calendar_token"])
     return rota
+
+
+@transaction.atomic
+def personal_calendar_for(*, organization: Organization, user: User, renew: bool = False):
+    """The person's calendar address; `renew` replaces its secret, revoking the old address."""
+    from ..models import PersonalCalendar
+
+    calendar, created = PersonalCalendar.objects.for_organization(organization).get_or_create(
+        organization=organization, user=user)
+    if renew and not created:
+        calendar.token = secrets.token_urlsafe(24)
+        calendar.save(update_fields=["token"])
+    return calendar
