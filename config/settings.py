@@ -304,6 +304,7 @@ CELERY_BEAT_SCHEDULE = {
     "escalations": {"task": "crisis.tasks.sweep_escalations", "schedule": 2.0},
     "notifications": {"task": "crisis.tasks.sweep_notifications", "schedule": 5.0},
     "coverage-gaps": {"task": "crisis.tasks.check_coverage_gaps", "schedule": 3600.0},
+    "handoffs": {"task": "crisis.tasks.announce_handoffs", "schedule": 60.0},
 }
 
 # --- Vigie -------------------------------------------------------------------------------------

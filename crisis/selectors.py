@@ -211,3 +211,34 @@ def person_calendar_ics(*, organization: Organization, user: User, now: datetime
                for rota, shift in my_shifts(organization=organization, user=user, start=now - CALENDAR_PAST,
                                             end=now + CALENDAR_AHEAD)]
     return build_calendar(name=f"{user.display_name} · {organization.name}", entries=entries, now=now)
+
+
+# --- shift handover ------------------------------------------------------------------------------
+
+
+def handover_for(*, rota: Rota, now: datetime | None = None) -> dict:
+    """What the person on call now inherits from whoever was on call before them in this rota."""
+    from inbox import selectors as inbox_selectors
+
+    now = now or timezone.now()
+    incoming = on_call_at(rota=rota, at=now)
+    outgoing = on_call_at(rota=rota, at=incoming.start - timedelta(seconds=1))
+    people = users_by_id(organization=rota.organization, user_ids={incoming.user_id, outgoing.user_id})
+    organization = rota.organization
+
+    def conversations(assignee: str):
+        # Most urgent first: the first-response deadline that runs out soonest.
+        filters = inbox_selectors.ConversationFilters(assignee=assignee, sort="sla")
+        return inbox_selectors.conversation_list_page(
+            inbox_selectors.conversation_list(organization=organization, filters=filters))
+
+    outgoing_user = people.get(outgoing.user_id)
+    return {
+        "incoming": incoming, "incoming_user": people.get(incoming.user_id),
+        "outgoing": outgoing, "outgoing_user": outgoing_user,
+        "unassigned": list(conversations("none")[:100]),
+        "inherited": list(conversations(str(outgoing_user.pk))[:200]) if outgoing_user else [],
+        "drafts": list(inbox_selectors.drafts_by(organization=organization, user=outgoing_user)[:50]) if outgoing_user else [],
+        "alerts": list(open_alerts(organization=organization)[:20]),
+        "notes": list(rota.handover_notes.select_related("author").filter(created_at__gte=now - timedelta(days=2))[:5]),
+    }

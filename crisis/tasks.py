@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import escalation, notifications
+from .services import escalation, handover, notifications
 from .services.coverage import coverage_gaps_check
 
 
@@ -21,3 +21,8 @@ def sweep_notifications() -> int:
 @shared_task
 def check_coverage_gaps() -> int:
     return coverage_gaps_check()
+
+
+@shared_task
+def announce_handoffs() -> int:
+    return handover.handoffs_announce()

@@ -28,6 +28,7 @@ from .ack_links import BadAckLink, read_ack_token
 from .forms import ContactMethodForm, LayerForm, ManualPageForm, NotificationRuleForm, PeriodForm, RotaForm
 from .models import Alert, AlertSource, ContactMethod, NotificationRule, PersonalCalendar, Rota, RotaSwap
 from .services import alerts as alert_services
+from .services import handover as handover_services
 from .services import notifications as notification_services
 from .services import oncall as rota_services
 
@@ -370,3 +371,55 @@ class PersonalCalendarView(View):
             raise Http404
         return _calendar_response(selectors.person_calendar_ics(organization=calendar.organization, user=calendar.user),
                                   "my-shifts")
+
+
+class HandoverView(OrganizationPageMixin, TemplateView):
+    """What the person on call inherits: conversations with their clocks, drafts, alerts, the note."""
+
+    template_name = "crisis/handover.html"
+    permission = Permission.VIEW_ONCALL
+    write_permission = Permission.WORK_CONVERSATIONS
+
+    def get_rota(self) -> Rota | None:
+        rota_id = self.request.GET.get("rota") or self.request.POST.get("rota")
+        if rota_id:
+            return access_by_id(Rota.objects, organization=self.organization, pk=rota_id)
+        return selectors.rota_list(organization=self.organization).first()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rota = self.get_rota()
+        context["rota"] = rota
+        context["rotas"] = selectors.rota_list(organization=self.organization)
+        context["now"] = timezone.now()
+        if rota is not None:
+            context.update(selectors.handover_for(rota=rota))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        rota = self.get_rota()
+        if rota is None:
+            raise Http404
+        action = request.POST.get("action")
+        try:
+            if action == "note":
+                handover_services.handover_note_write(rota=rota, author=request.user, text=request.POST.get("text", ""))
+                messages.success(request, _("Handover note saved."))
+            elif action in ("reassign-all", "reassign-some"):
+                people = member_users(organization=self.organization,
+                                      user_ids=[int(v) for v in (request.POST.get("from_user"), request.POST.get("to_user"))
+                                                if v and v.isdigit()])
+                from_user, to_user = people.get(int(request.POST.get("from_user") or 0)), people.get(int(request.POST.get("to_user") or 0))
+                if from_user is None or to_user is None:
+                    raise ValidationError(_("Only members of this organization can be assigned."))
+                chosen = None
+                if action == "reassign-some":
+                    chosen = [int(v) for v in request.POST.getlist("conversations") if v.isdigit()]
+                count = handover_services.handover_reassign(organization=self.organization, actor=request.user,
+                                                            from_user=from_user, to_user=to_user, conversation_ids=chosen)
+                messages.success(request, _("%(count)s conversations reassigned.") % {"count": count})
+            else:
+                raise ValidationError(_("Unknown action."))
+        except ValidationError as error:
+            _complain(request, error)
+        return redirect(f"{reverse('handover', kwargs={'organization_slug': self.organization.slug})}?rota={rota.pk}")

@@ -239,3 +239,9 @@ def tag_list(*, organization: Organization) -> QuerySet[Tag]:
 def saved_views_for(*, organization: Organization, user: User) -> QuerySet[SavedView]:
     return SavedView.objects.for_organization(organization).filter(Q(owner=user) | Q(owner__isnull=True))
 
+
+
+def drafts_by(*, organization: Organization, user: User) -> QuerySet[Message]:
+    """Drafts a person left, newest first: what a backup inherits at shift handover."""
+    return (Message.objects.for_organization(organization).filter(author_user=user, state=DeliveryState.DRAFT)
+            .select_related("conversation", "channel").order_by("-created_at"))

@@ -2,10 +2,10 @@
 
 from .alerts import Alert, AlertLogEntry, AlertSeverity, AlertSource, AlertStatus, EscalationPolicy, EscalationStepRun, RoutingRule
 from .notifications import AttemptStatus, ContactMethod, ContactMethodKind, NotificationAttempt, NotificationRule
-from .oncall import PersonalCalendar, Rota, RotaLayer, RotaLayerMember, RotaOverride, RotaSwap, ShiftUnit, SwapStatus
+from .oncall import HandoverNote, PersonalCalendar, Rota, RotaLayer, RotaLayerMember, RotaOverride, RotaSwap, ShiftUnit, SwapStatus
 
 __all__ = [
     "Alert", "AlertLogEntry", "AttemptStatus", "AlertSeverity", "AlertSource", "AlertStatus", "ContactMethod", "ContactMethodKind",
-    "EscalationPolicy", "EscalationStepRun", "NotificationAttempt", "NotificationRule", "PersonalCalendar", "Rota", "RotaLayer",
+    "EscalationPolicy", "EscalationStepRun", "HandoverNote", "NotificationAttempt", "NotificationRule", "PersonalCalendar", "Rota", "RotaLayer",
     "RotaLayerMember", "RotaOverride", "RotaSwap", "RoutingRule", "ShiftUnit", "SwapStatus",
 ]

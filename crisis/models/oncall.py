@@ -23,6 +23,8 @@ class Rota(OrganizationOwnedModel):
     description = models.CharField(_("description"), max_length=300, blank=True)
     # The secret of the subscribable iCal address; a new one revokes every old subscription.
     calendar_token = models.CharField(max_length=64, default=_calendar_token, unique=True)
+    # Handoffs up to this instant have had their summary sent (the beat task resumes from here).
+    handoffs_announced_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -120,3 +122,15 @@ class PersonalCalendar(OrganizationOwnedModel):
 
     class Meta(OrganizationOwnedModel.Meta):
         constraints = [models.UniqueConstraint(fields=["organization", "user"], name="one_personal_calendar")]
+
+
+class HandoverNote(OrganizationOwnedModel):
+    """What the outgoing person wants the incoming one to know, written at the end of a shift."""
+
+    rota = models.ForeignKey(Rota, on_delete=models.CASCADE, related_name="handover_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(_("handover note"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(OrganizationOwnedModel.Meta):
+        ordering = ["-created_at"]
