@@ -305,6 +305,7 @@ CELERY_BEAT_SCHEDULE = {
     "notifications": {"task": "crisis.tasks.sweep_notifications", "schedule": 5.0},
     "coverage-gaps": {"task": "crisis.tasks.check_coverage_gaps", "schedule": 3600.0},
     "handoffs": {"task": "crisis.tasks.announce_handoffs", "schedule": 60.0},
+    "volume-spikes": {"task": "crisis.tasks.check_volume_spikes", "schedule": 30.0},
 }
 
 # --- Vigie -------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import escalation, handover, notifications
+from .services import escalation, handover, notifications, volume
 from .services.coverage import coverage_gaps_check
 
 
@@ -26,3 +26,8 @@ def check_coverage_gaps() -> int:
 @shared_task
 def announce_handoffs() -> int:
     return handover.handoffs_announce()
+
+
+@shared_task
+def check_volume_spikes() -> int:
+    return volume.volume_spikes_check()
