@@ -1,6 +1,6 @@
 """Escalation under fire: 1,000 alerts through a two-step policy while workers are killed at random.
 
-Usage: python bench/escalation.py [--alerts 1000] [--workers 2] [--kill-every 6] [--seed 7] [--keep]
+Usage: python bench/escalation.py [--alerts 1000] [--workers 2] [--kill-every 10] [--seed 7] [--keep]
 
 It creates its own organization (unique slug per run) with a rota of two people and a policy
 "on call of the rota, wait 1 minute, then the leads". The alerts arrive over `--arrival` seconds
@@ -104,7 +104,7 @@ def main() -> int:
     parser.add_argument("--alerts", type=int, default=1000)
     parser.add_argument("--arrival", type=float, default=30.0, help="seconds over which the alerts arrive")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--kill-every", type=float, default=6.0, help="mean seconds between two kills")
+    parser.add_argument("--kill-every", type=float, default=10.0, help="mean seconds between two kills")
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true")

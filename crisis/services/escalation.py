@@ -22,6 +22,7 @@ from accounts.roles import Role
 from accounts.selectors import member_users
 
 from .. import escalation, selectors
+from .. import rota as rota_math
 from ..models import Alert, AlertStatus, EscalationStepRun, Rota
 from . import notifications
 from .alerts import log
@@ -36,13 +37,22 @@ class StepFenced(Exception):
     """The alert's step number moved under us: another worker ran this step."""
 
 
-def step_targets(*, organization: Organization, step: escalation.Step, at: datetime) -> tuple[list[int], str]:
-    """The user ids a step notifies at `at`, and a word on who they are for the log."""
+def step_targets(*, organization: Organization, step: escalation.Step, at: datetime,
+                 plans: dict | None = None) -> tuple[list[int], str]:
+    """The user ids a step notifies at `at`, and a word on who they are for the log.
+
+    `plans` caches each rota's plan for one sweep (a few seconds): a burst of alerts paging the
+    same rota reads it once; an edit made meanwhile applies from the next sweep.
+    """
     if step.target == "rota":
-        rota = Rota.objects.for_organization(organization).filter(pk=step.rota_id).first()
+        plans = {} if plans is None else plans
+        if step.rota_id not in plans:
+            rota = Rota.objects.for_organization(organization).filter(pk=step.rota_id).first()
+            plans[step.rota_id] = (rota, selectors.rota_plan(rota=rota, since=at - timedelta(days=60)) if rota else None)
+        rota, plan = plans[step.rota_id]
         if rota is None:
             return [], "rota deleted"
-        shift = selectors.on_call_at(rota=rota, at=at)
+        shift = rota_math.on_call_at(plan, at)
         return ([shift.user_id] if shift.user_id else []), f"on call in {rota.name}"
     if step.target == "users":
         return sorted(member_users(organization=organization, user_ids=step.user_ids)), "named people"
@@ -56,61 +66,72 @@ def step_targets(*, organization: Organization, step: escalation.Step, at: datet
     return sorted(ids.values_list("user_id", flat=True)), step.target
 
 
-def _run(alert: Alert, now: datetime) -> None:
+def _run(alert: Alert, now: datetime, plans: dict | None = None) -> None:
     number, due_at = alert.escalation_step, alert.next_escalation_at
     policy = escalation.policy_from_snapshot(alert.policy_snapshot)
     step = policy.step(number) if policy else None
-    _fence(alert, number)
     if step is None:
+        _fence(alert, number, None)
         return
-    user_ids, who = step_targets(organization=alert.organization, step=step, at=now)
-    EscalationStepRun.objects.create(organization_id=alert.organization_id, alert=alert, step_number=number,
-                                     due_at=due_at, ran_at=now, targets=user_ids)
-    pass_number = number // len(policy.steps) + 1
+    user_ids, who = step_targets(organization=alert.organization, step=step, at=now, plans=plans)
     if user_ids:
-        log(alert, "escalated", at=now, step=number + 1, of=policy.total_steps, notify=step.target, who=who,
-            users=user_ids, repeat=pass_number)
-        notifications.notify_users(alert=alert, user_ids=user_ids, step_number=number, now=now)
         following = escalation.next_due(policy, number=number, ran_due_at=due_at)
     else:
         # Nobody to page (a gap in the rota, an empty team): climb to the next step at once.
-        log(alert, "nobody", at=now, step=number + 1, of=policy.total_steps, notify=step.target, who=who)
         following = now if policy.step(number + 1) is not None else None
+    # Only reads so far: the fencing write comes before anyone is paged or anything recorded.
+    _fence(alert, number, following)
+    EscalationStepRun.objects.create(organization_id=alert.organization_id, alert=alert, step_number=number,
+                                     due_at=due_at, ran_at=now, targets=user_ids)
+    if user_ids:
+        log(alert, "escalated", at=now, step=number + 1, of=policy.total_steps, notify=step.target, who=who,
+            users=user_ids, repeat=number // len(policy.steps) + 1)
+        notifications.notify_users(alert=alert, user_ids=user_ids, step_number=number, now=now)
+    else:
+        log(alert, "nobody", at=now, step=number + 1, of=policy.total_steps, notify=step.target, who=who)
     if following is None:
         log(alert, "exhausted", at=now, steps=policy.total_steps)
-    Alert.objects.unscoped().filter(pk=alert.pk).update(next_escalation_at=following)
 
 
-def _fence(alert: Alert, number: int) -> None:
-    # The fencing write, before anything else: only the holder of step `number` may move the
-    # alert to `number + 1`; a stale worker stops here, before paging anyone.
+def _fence(alert: Alert, number: int, following: datetime | None) -> None:
+    # The fencing token: only the holder of step `number` may move the alert to `number + 1`; a
+    # stale worker (or a duplicate) updates nothing and stops here.
     moved = Alert.objects.unscoped().filter(pk=alert.pk, escalation_step=number, status=AlertStatus.TRIGGERED).update(
-        escalation_step=number + 1, next_escalation_at=None)
+        escalation_step=number + 1, next_escalation_at=following)
     if moved != 1:
         raise StepFenced(alert.pk)
 
 
-def escalations_run_due(*, now: datetime | None = None, limit: int = 200, budget: timedelta = timedelta(seconds=20)) -> int:
-    """Run due steps, one claimed alert per transaction, until none is due, `limit` or `budget` is reached."""
+def escalations_run_due(*, now: datetime | None = None, limit: int = 500, batch: int = 20,
+                        budget: timedelta = timedelta(seconds=20)) -> int:
+    """Run due steps until none is due, `limit` or `budget` is reached.
+
+    Each transaction claims up to `batch` due alerts (SKIP LOCKED: concurrent sweeps take
+    different ones) and runs each step in its own savepoint, so one broken alert does not undo the
+    others; a worker killed mid-batch rolls the whole batch back for the next sweep.
+    """
     started = timezone.now()
     ran = 0
+    plans: dict = {}
     while ran < limit and timezone.now() - started < budget:
         moment = now or timezone.now()
         with transaction.atomic():
-            alert = (Alert.objects.unscoped().select_for_update(skip_locked=True)
-                     .filter(status=AlertStatus.TRIGGERED, next_escalation_at__lte=moment)
-                     .order_by("next_escalation_at").first())
-            if alert is None:
+            claimed = list(Alert.objects.unscoped().select_for_update(skip_locked=True)
+                           .filter(status=AlertStatus.TRIGGERED, next_escalation_at__lte=moment)
+                           .select_related("organization").order_by("next_escalation_at")[:batch])
+            if not claimed:
                 break
-            try:
-                with transaction.atomic():
-                    _run(alert, moment)
-            except StepFenced:
-                logger.info("escalation step of alert %s already ran", alert.pk)
-                continue
-            except Exception:  # noqa: BLE001 - one broken alert must not stop every other page
-                logger.exception("escalation step of alert %s failed; retrying in a minute", alert.pk)
-                Alert.objects.unscoped().filter(pk=alert.pk).update(next_escalation_at=moment + RETRY_BROKEN_STEP)
-                log(alert, "step_failed", at=moment, step=alert.escalation_step + 1)
-        ran += 1
+            for alert in claimed:
+                try:
+                    with transaction.atomic():
+                        _run(alert, moment, plans)
+                except StepFenced:
+                    logger.info("escalation step of alert %s already ran", alert.pk)
+                    continue
+                except Exception:  # noqa: BLE001 - one broken alert must not stop every other page
+                    logger.exception("escalation step of alert %s failed; retrying in a minute", alert.pk)
+                    Alert.objects.unscoped().filter(pk=alert.pk).update(next_escalation_at=moment + RETRY_BROKEN_STEP)
+                    log(alert, "step_failed", at=moment, step=alert.escalation_step + 1)
+                    continue
+                ran += 1
     return ran
