@@ -158,3 +158,19 @@ def test_step_timing_counts_from_the_due_time():
     assert escalation.next_due(policy, number=0, ran_due_at=T0) == T0 + timedelta(minutes=5)
     assert escalation.next_due(policy, number=1, ran_due_at=T0) is None
     assert policy.step(2) is None and policy.total_steps == 2
+
+
+def test_escalation_pages_whoever_the_override_or_swap_puts_on_call(organization, climbing_policy, rota, lead,
+                                                                   executive, agent, backup):
+    rota_services.override_create(rota=rota, actor=lead, user=executive, starts_at=T0 - timedelta(hours=1),
+                                  ends_at=T0 + timedelta(hours=1))
+    alert = page(organization)
+    escalations_run_due(now=T0)
+    assert steps_of(alert) == [(0, [executive.pk])]
+    # The next day is backup's; backup swapped it to the agent.
+    swap = rota_services.swap_request(rota=rota, actor=backup, covered_by=agent, starts_at=T0 + timedelta(days=1),
+                                      ends_at=T0 + timedelta(days=1, hours=2))
+    rota_services.swap_accept(swap=swap, actor=agent)
+    later = page(organization, at=T0 + timedelta(days=1, hours=1), title="Le lendemain")
+    escalations_run_due(now=T0 + timedelta(days=1, hours=1))
+    assert steps_of(later) == [(0, [agent.pk])]

@@ -62,3 +62,24 @@ def test_each_handoff_summary_is_sent_once_to_both_people(organization, rota, ag
     handoffs = [p for p in pushed if p["event"]["type"] == "handoff"]
     assert sorted(p["topic"] for p in handoffs) == sorted([f"user.{agent.pk}", f"user.{backup.pk}"])
     assert "hands over to" in handoffs[0]["event"]["text"]
+
+
+def test_the_handoff_summary_follows_an_accepted_swap(organization, rota, agent, backup, lead, monkeypatch,
+                                                      django_capture_on_commit_callbacks):
+    from datetime import UTC, datetime
+
+    from crisis.services import oncall as rota_services
+
+    # 6 January 2026 is backup's day (09:00 Paris = 08:00 UTC); the lead takes it over.
+    swap = rota_services.swap_request(rota=rota, actor=backup, covered_by=lead,
+                                      starts_at=datetime(2026, 1, 6, 8, tzinfo=UTC), ends_at=datetime(2026, 1, 7, 8, tzinfo=UTC))
+    rota_services.swap_accept(swap=swap, actor=lead)
+    pushed = []
+    monkeypatch.setattr(live, "broadcast_now", lambda **kwargs: pushed.append(kwargs))
+    rota.handoffs_announced_until = datetime(2026, 1, 6, 7, 55, tzinfo=UTC)
+    rota.save(update_fields=["handoffs_announced_until"])
+    with django_capture_on_commit_callbacks(execute=True):
+        handover_services.handoffs_announce(now=datetime(2026, 1, 6, 8, 1, tzinfo=UTC))
+    topics = sorted(p["topic"] for p in pushed if p["event"]["type"] == "handoff")
+    assert topics == sorted([f"user.{agent.pk}", f"user.{lead.pk}"])
+    assert backup.display_name not in pushed[0]["event"]["text"]
