@@ -267,6 +267,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "inbox.models.ConversationStatus",
         "ChannelStatusEnum": "inbox.models.ChannelStatus",
+        "AlertSeverityEnum": "crisis.models.AlertSeverity",
         "DeliveryStateEnum": "inbox.models.DeliveryState",
     },
 }

@@ -189,7 +189,7 @@ CALENDAR_PAST, CALENDAR_AHEAD = timedelta(days=7), timedelta(days=60)
 
 
 def _sequence(rota: Rota) -> int:
-    return max(0, int((rota.updated_at - rota.created_at).total_seconds()))
+    return rota.plan_version
 
 
 def rota_calendar_ics(*, rota: Rota, now: datetime | None = None) -> bytes:

@@ -23,6 +23,8 @@ class Rota(OrganizationOwnedModel):
     description = models.CharField(_("description"), max_length=300, blank=True)
     # The secret of the subscribable iCal address; a new one revokes every old subscription.
     calendar_token = models.CharField(max_length=64, default=_calendar_token, unique=True)
+    # Moves with every change of the plan: the SEQUENCE of the rota's calendar events.
+    plan_version = models.PositiveIntegerField(default=0)
     # Handoffs up to this instant have had their summary sent (the beat task resumes from here).
     handoffs_announced_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

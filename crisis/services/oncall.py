@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,8 +68,9 @@ def _write_members(layer: RotaLayer, member_ids: list[int]) -> None:
 
 def _touch(rota: Rota) -> None:
     # iCal readers compare LAST-MODIFIED and SEQUENCE: every change to the plan moves them.
-    rota.updated_at = timezone.now()
-    rota.save(update_fields=["updated_at"])
+    Rota.objects.for_organization(rota.organization_id).filter(pk=rota.pk).update(
+        updated_at=timezone.now(), plan_version=F("plan_version") + 1)
+    rota.refresh_from_db(fields=["updated_at", "plan_version"])
 
 
 @transaction.atomic
@@ -94,7 +96,8 @@ def rota_create(*, organization: Organization, actor: User, name: str, time_zone
 @transaction.atomic
 def rota_update(*, rota: Rota, actor: User, name: str | None = None, time_zone: str | None = None,
                 description: str | None = None) -> Rota:
-    fields = ["updated_at"]
+    fields = ["updated_at", "plan_version"]
+    rota.plan_version += 1
     if time_zone is not None:
         _check_zone(time_zone)
         rota.time_zone = time_zone

@@ -61,7 +61,9 @@ def test_each_handoff_summary_is_sent_once_to_both_people(organization, rota, ag
         assert handover_services.handoffs_announce(now=boundary + timedelta(minutes=2)) == 0
     handoffs = [p for p in pushed if p["event"]["type"] == "handoff"]
     assert sorted(p["topic"] for p in handoffs) == sorted([f"user.{agent.pk}", f"user.{backup.pk}"])
-    assert "hands over to" in handoffs[0]["event"]["text"]
+    outgoing, incoming = (agent, backup) if selectors.on_call_at(rota=rota, at=boundary).user_id == backup.pk else (backup, agent)
+    text = handoffs[0]["event"]["text"]  # in the organization's language
+    assert text.index(outgoing.display_name) < text.index(incoming.display_name)
 
 
 def test_the_handoff_summary_follows_an_accepted_swap(organization, rota, agent, backup, lead, monkeypatch,
