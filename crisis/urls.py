@@ -8,6 +8,7 @@ urlpatterns = [
     path("oncall/rotas/<int:pk>/", views.RotaDetailView.as_view(), name="rota-detail"),
     path("oncall/swaps/<int:pk>/", views.SwapDecisionView.as_view(), name="rota-swap-decide"),
     path("oncall/handover/", views.HandoverView.as_view(), name="handover"),
+    path("oncall/policies/", views.EscalationPoliciesView.as_view(), name="escalation-policies"),
     path("alerts/", views.AlertListView.as_view(), name="alert-list"),
     path("alerts/<int:pk>/", views.AlertDetailView.as_view(), name="alert-detail"),
     path("me/notifications/", views.NotificationSettingsView.as_view(), name="contact-methods"),

@@ -25,12 +25,24 @@ from accounts.tenancy import OrganizationPageMixin, access_by_id
 
 from . import selectors
 from .ack_links import BadAckLink, read_ack_token
-from .forms import ContactMethodForm, LayerForm, ManualPageForm, NotificationRuleForm, PeriodForm, RotaForm
-from .models import Alert, AlertSource, ContactMethod, NotificationRule, PersonalCalendar, Rota, RotaSwap
+from .forms import ContactMethodForm, LayerForm, ManualPageForm, NotificationRuleForm, PeriodForm, PolicyForm, RotaForm
+from .models import (
+    Alert,
+    AlertSeverity,
+    AlertSource,
+    ContactMethod,
+    EscalationPolicy,
+    NotificationRule,
+    PersonalCalendar,
+    Rota,
+    RotaSwap,
+    RoutingRule,
+)
 from .services import alerts as alert_services
 from .services import handover as handover_services
 from .services import notifications as notification_services
 from .services import oncall as rota_services
+from .services import policies as policy_services
 
 
 def _complain(request, error: ValidationError) -> None:
@@ -423,3 +435,54 @@ class HandoverView(OrganizationPageMixin, TemplateView):
         except ValidationError as error:
             _complain(request, error)
         return redirect(f"{reverse('handover', kwargs={'organization_slug': self.organization.slug})}?rota={rota.pk}")
+
+
+class EscalationPoliciesView(OrganizationPageMixin, TemplateView):
+    """Escalation policies and the alert routing rules choosing them; leads and admins edit them."""
+
+    template_name = "crisis/policies.html"
+    permission = Permission.VIEW_ONCALL
+    write_permission = Permission.MANAGE_ESCALATION
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            policies=selectors.policy_list(organization=self.organization),
+            routes=selectors.routing_rules(organization=self.organization),
+            rotas=selectors.rota_list(organization=self.organization),
+            sources=AlertSource.choices, severities=AlertSeverity.choices,
+            form=kwargs.get("form") or PolicyForm(initial={"steps": '[{"notify": "leads", "wait_minutes": 5}, '
+                                                                     '{"notify": "executives"}]'}),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        try:
+            if action == "policy":
+                form = PolicyForm(request.POST)
+                if not form.is_valid():
+                    return self.render_to_response(self.get_context_data(form=form))
+                policy_services.policy_create(organization=self.organization, actor=request.user, **form.cleaned_data)
+                messages.success(request, _("Policy created."))
+            elif action == "delete-policy":
+                policy = access_by_id(EscalationPolicy.objects, organization=self.organization, pk=request.POST.get("policy"))
+                policy_services.policy_delete(policy=policy, actor=request.user)
+                messages.success(request, _("Policy removed."))
+            elif action == "route":
+                policy = access_by_id(EscalationPolicy.objects, organization=self.organization, pk=request.POST.get("policy"))
+                position = request.POST.get("position") or "0"
+                policy_services.routing_rule_create(
+                    organization=self.organization, actor=request.user, policy=policy,
+                    sources=request.POST.getlist("sources"), min_severity=request.POST.get("min_severity", "low"),
+                    position=int(position) if position.isdigit() else 0)
+                messages.success(request, _("Routing rule added."))
+            elif action == "delete-route":
+                rule = access_by_id(RoutingRule.objects, organization=self.organization, pk=request.POST.get("route"))
+                policy_services.routing_rule_delete(rule=rule, actor=request.user)
+                messages.success(request, _("Routing rule removed."))
+            else:
+                raise ValidationError(_("Unknown action."))
+        except ValidationError as error:
+            _complain(request, error)
+        return redirect("escalation-policies", organization_slug=self.organization.slug)

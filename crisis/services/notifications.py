@@ -10,11 +10,14 @@ through, so nobody is paged twice by the same method.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
 import secrets
+import socket
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -57,7 +60,24 @@ def _check_address(kind: str, address: str) -> str:
             ContactMethodKind.SMS: _("Enter a phone number in international format, such as +33612345678."),
         }
         raise ValidationError({"address": messages.get(kind, _("Enter the webhook's full web address (https://...)."))}) from None
+    if kind in (ContactMethodKind.SLACK, ContactMethodKind.TEAMS, ContactMethodKind.WEBHOOK):
+        _public_address(address)
     return "" if kind == ContactMethodKind.IN_APP else address
+
+
+def _public_address(url: str) -> None:
+    """Our workers post to webhook addresses: one organization must not make them reach internal
+    services. Private addresses are allowed where channel addresses are (development, the sandbox)."""
+    if settings.ALLOW_PRIVATE_CHANNEL_ADDRESSES:
+        return
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError):
+        raise ValidationError({"address": _("%(host)s could not be found: check the address.") % {"host": host}}) from None
+    if any(not ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):
+        raise ValidationError({"address": _("%(url)s points inside a private network: Vigie only posts to public "
+                                            "addresses.") % {"url": url}})
 
 
 @transaction.atomic

@@ -190,3 +190,10 @@ def test_an_expired_link_says_so(organization, climbing_policy, agent, client, m
     assert response.status_code == 400 and b"expired" in response.content
     alert.refresh_from_db()
     assert alert.status == AlertStatus.TRIGGERED
+
+
+def test_webhooks_inside_private_networks_are_refused_in_production(organization, agent, settings):
+    settings.ALLOW_PRIVATE_CHANNEL_ADDRESSES = False
+    with pytest.raises(ValidationError, match="private network"):
+        notification_services.contact_method_create(organization=organization, user=agent, kind="webhook",
+                                                    address="http://127.0.0.1:8080/internal")

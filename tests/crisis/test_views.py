@@ -87,3 +87,18 @@ def test_notification_settings_with_a_test_button(organization, agent, client_fo
     assert b"international format" in response.content
     client.post(url, {"action": "add-rule", "contact_method": method.pk, "delay_minutes": 1})
     assert selectors.notification_rules(organization=organization, user=agent).get().delay_minutes == 1
+
+
+def test_leads_set_policies_and_routing_on_a_page_and_a_looping_one_is_refused(organization, lead, rota, agent, client_for):
+    client = client_for(lead)
+    url = reverse("escalation-policies", kwargs=SLUG)
+    response = client.post(url, {"action": "policy", "name": "Loop", "repeat": "3",
+                                 "steps": '[{"notify": "leads", "wait_minutes": 0}]'}, follow=True)
+    assert b"loops" in response.content
+    client.post(url, {"action": "policy", "name": "Climb", "repeat": "0",
+                      "steps": f'[{{"notify": "rota", "rota_id": {rota.pk}, "wait_minutes": 5}}, {{"notify": "leads"}}]'})
+    policy = selectors.policy_list(organization=organization).get()
+    client.post(url, {"action": "route", "policy": policy.pk, "sources": ["manual", "sla_breach"], "min_severity": "high"})
+    assert list(selectors.routing_rules(organization=organization).values_list("sources", "min_severity")) == [
+        (["manual", "sla_breach"], "high")]
+    assert client_for(agent).post(url, {"action": "policy", "name": "x", "steps": "[]"}).status_code == 403
