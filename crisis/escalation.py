@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 TARGETS = ("rota", "users", "team", "leads", "executives")
 MAX_STEPS = 20
 MAX_REPEAT = 9
@@ -62,20 +64,21 @@ class Policy:
 
 def _int(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{what} must be a whole number, got {value!r}")
+        raise ValueError(_("%(what)s must be a whole number, got %(value)r") % {"what": what, "value": value})
     return value
 
 
 def parse_step(data: Mapping[str, Any], position: int) -> Step:
-    where = f"Step {position}"
+    where = _("Step %(n)s") % {"n": position}
     if not isinstance(data, Mapping):
-        raise ValueError(f'{where}: write it like {{"notify": "rota", "rota_id": 1, "wait_minutes": 5}}')
+        raise ValueError(_('%(where)s: write it like {"notify": "rota", "rota_id": 1, "wait_minutes": 5}') % {"where": where})
     target = data.get("notify")
     if target not in TARGETS:
-        raise ValueError(f'{where}: "notify" must be one of {", ".join(TARGETS)}, got {target!r}')
-    wait = _int(data.get("wait_minutes", 0), f"{where}: wait_minutes")
+        raise ValueError(_('%(where)s: "notify" must be one of %(targets)s, got %(target)r')
+                         % {"where": where, "targets": ", ".join(TARGETS), "target": target})
+    wait = _int(data.get("wait_minutes", 0), f"{where}: wait_minutes")  # field names stay as the JSON spells them
     if not 0 <= wait <= MAX_WAIT_MINUTES:
-        raise ValueError(f"{where}: wait between 0 and {MAX_WAIT_MINUTES} minutes")
+        raise ValueError(_("%(where)s: wait between 0 and %(max)s minutes") % {"where": where, "max": MAX_WAIT_MINUTES})
     step = Step(target=target, wait=timedelta(minutes=wait))
     if target == "rota":
         return Step(target, step.wait, rota_id=_int(data.get("rota_id"), f"{where}: rota_id"))
@@ -84,7 +87,7 @@ def parse_step(data: Mapping[str, Any], position: int) -> Step:
     if target == "users":
         ids = data.get("user_ids")
         if not isinstance(ids, list | tuple) or not ids:
-            raise ValueError(f"{where}: name at least one person in user_ids")
+            raise ValueError(_("%(where)s: name at least one person in user_ids") % {"where": where})
         return Step(target, step.wait, user_ids=tuple(_int(i, f"{where}: user_ids") for i in ids))
     return step
 
@@ -92,16 +95,16 @@ def parse_step(data: Mapping[str, Any], position: int) -> Step:
 def parse_policy(*, steps: Sequence[Mapping[str, Any]], repeat: int) -> Policy:
     """A policy from its JSON, or a ValueError saying what to change."""
     if not isinstance(steps, list | tuple) or not steps:
-        raise ValueError("A policy needs at least one step: who to notify first")
+        raise ValueError(_("A policy needs at least one step: who to notify first"))
     if len(steps) > MAX_STEPS:
-        raise ValueError(f"A policy has at most {MAX_STEPS} steps")
-    repeat = _int(repeat, "repeat")
+        raise ValueError(_("A policy has at most %(max)s steps") % {"max": MAX_STEPS})
+    repeat = _int(repeat, _("repeat"))
     if not 0 <= repeat <= MAX_REPEAT:
-        raise ValueError(f"Repeat the policy between 0 and {MAX_REPEAT} times")
+        raise ValueError(_("Repeat the policy between 0 and %(max)s times") % {"max": MAX_REPEAT})
     parsed = tuple(parse_step(step, position) for position, step in enumerate(steps, start=1))
     if repeat and sum((step.wait for step in parsed), timedelta(0)) < timedelta(minutes=1):
         # Without a wait, repeating would page everyone again in the same instant: a loop.
-        raise ValueError("A policy that repeats must wait at least one minute somewhere, or it loops")
+        raise ValueError(_("A policy that repeats must wait at least one minute somewhere, or it loops"))
     return Policy(steps=parsed, repeat=repeat)
 
 

@@ -29,6 +29,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# Messages people read (restrictions they typed) are translated; the rest is for developers.
+from django.utils.translation import gettext as _
+
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
 MINUTES_PER_DAY = 24 * 60
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -80,12 +83,12 @@ def local_instant(wall: datetime, zone: ZoneInfo) -> datetime:
 def _minutes(text: Any, *, is_end: bool) -> int:
     match = _TIME.match(text) if isinstance(text, str) else None
     if match is None:
-        raise ValueError(f'"{text}" is not a time: write it as HH:MM (e.g. "09:00")')
+        raise ValueError(_('"%(text)s" is not a time: write it as HH:MM (e.g. "09:00")') % {"text": text})
     hours, minutes = int(match[1]), int(match[2])
     if hours == 24 and minutes == 0 and is_end:
         return MINUTES_PER_DAY
     if hours > 23 or minutes > 59:
-        raise ValueError(f'"{text}" is not a time of day (00:00 to 23:59, or 24:00 as an end)')
+        raise ValueError(_('"%(text)s" is not a time of day (00:00 to 23:59, or 24:00 as an end)') % {"text": text})
     return hours * 60 + minutes
 
 
@@ -106,11 +109,11 @@ class Window:
 
     def __post_init__(self) -> None:
         if not self.days or not self.days <= set(range(7)):
-            raise ValueError("A restriction window needs at least one day, Monday to Sunday")
+            raise ValueError(_("A restriction window needs at least one day, Monday to Sunday"))
         if not 0 <= self.start < MINUTES_PER_DAY or not 0 <= self.end <= MINUTES_PER_DAY:
-            raise ValueError("A restriction window must start and end within the day (00:00 to 24:00)")
+            raise ValueError(_("A restriction window must start and end within the day (00:00 to 24:00)"))
         if self.start == self.end:
-            raise ValueError(f"The window {_hhmm(self.start)}-{_hhmm(self.end)} is empty")
+            raise ValueError(_("The window %(start)s-%(end)s is empty") % {"start": _hhmm(self.start), "end": _hhmm(self.end)})
 
     @property
     def crosses_midnight(self) -> bool:
@@ -129,13 +132,13 @@ class Window:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Window:
         if not isinstance(data, Mapping):
-            raise ValueError('A restriction is written like {"days": ["mon", "fri"], "start": "09:00", "end": "18:00"}')
+            raise ValueError(_('A restriction is written like {"days": ["mon", "fri"], "start": "09:00", "end": "18:00"}'))
         raw_days = data.get("days")
         if not isinstance(raw_days, list | tuple) or not raw_days:
-            raise ValueError(f'A restriction needs its days, among {", ".join(DAY_KEYS)}')
+            raise ValueError(_("A restriction needs its days, among %(days)s") % {"days": ", ".join(DAY_KEYS)})
         unknown = [day for day in raw_days if day not in DAY_KEYS]
         if unknown:
-            raise ValueError(f'Unknown day "{unknown[0]}": use {", ".join(DAY_KEYS)}')
+            raise ValueError(_('Unknown day "%(day)s": use %(days)s') % {"day": unknown[0], "days": ", ".join(DAY_KEYS)})
         return cls(
             days=frozenset(DAY_KEYS.index(day) for day in raw_days),
             start=_minutes(data.get("start"), is_end=False),
@@ -150,7 +153,7 @@ def windows_from_json(data: Any) -> tuple[Window, ...]:
     if not data:
         return ()
     if not isinstance(data, list | tuple):
-        raise ValueError("Restrictions must be a list of windows")
+        raise ValueError(_("Restrictions must be a list of windows"))
     return tuple(Window.from_json(item) for item in data)
 
 

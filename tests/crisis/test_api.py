@@ -124,3 +124,10 @@ def test_the_schema_describes_the_oncall_routes(admin_user, client):
     client.force_login(admin_user)
     schema = client.get("/api/schema/").content.decode()
     assert "/api/v1/o/{organization_slug}/rotas/{id}/oncall/" in schema
+
+
+def test_errors_speak_french_to_a_french_browser(lead, api_for):
+    response = api_for(lead).post(f"{BASE}/escalation-policies/", {
+        "name": "Boucle", "steps": [{"notify": "leads", "wait_minutes": 0}], "repeat": 5}, format="json",
+        HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 400 and "sinon elle boucle" in response.json()["steps"][0]
