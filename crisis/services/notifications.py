@@ -141,28 +141,38 @@ def page_event(alert: Alert) -> dict:
             "url": reverse("alert-detail", kwargs={"organization_slug": alert.organization.slug, "pk": alert.pk})}
 
 
-def notify_users(*, alert: Alert, user_ids: list[int], step_number: int, now: datetime) -> None:
-    """Inside an escalation step: page each person in the app now, and plan their other rules."""
-    rules: dict[int, list[NotificationRule]] = {}
-    for rule in (NotificationRule.objects.for_organization(alert.organization_id).filter(user_id__in=user_ids)
-                 .select_related("contact_method").order_by("delay_minutes", "pk")):
-        rules.setdefault(rule.user_id, []).append(rule)
-    attempts = []
+def plan_notifications(*, alert: Alert, user_ids: list[int], step_number: int, now: datetime,
+                       rules_cache: dict | None = None) -> tuple[list[NotificationAttempt], list[tuple[int, str, dict]]]:
+    """For an escalation step: each person's attempts (unsaved) and the in-app pages to push.
+
+    In the app at once, recorded as sent: the caller saves the attempts and broadcasts the pages
+    once its transaction commits (a sweep does a whole batch in one statement and one trip).
+    Later rules wait as pending attempts for the notification sweep. `rules_cache` keeps people's
+    rules for one sweep.
+    """
+    rules_cache = {} if rules_cache is None else rules_cache
+    missing = [user_id for user_id in user_ids if (alert.organization_id, user_id) not in rules_cache]
+    if missing:
+        for user_id in missing:
+            rules_cache[(alert.organization_id, user_id)] = []
+        for rule in (NotificationRule.objects.for_organization(alert.organization_id).filter(user_id__in=missing)
+                     .select_related("contact_method").order_by("delay_minutes", "pk")):
+            rules_cache[(alert.organization_id, rule.user_id)].append(rule)
+    attempts, events = [], []
     for user_id in user_ids:
         # In the app at once, always: it costs nothing and every open page shows it.
         attempts.append(NotificationAttempt(organization_id=alert.organization_id, alert=alert, user_id=user_id,
                                             kind=ContactMethodKind.IN_APP, step_number=step_number, due_at=now,
                                             status=AttemptStatus.SENT, attempted_at=now))
-        broadcast_on_commit(organization_id=alert.organization_id, topic=f"user.{user_id}", event=page_event(alert))
-        for rule in rules.get(user_id, []):
+        events.append((alert.organization_id, f"user.{user_id}", page_event(alert)))
+        for rule in rules_cache[(alert.organization_id, user_id)]:
             if rule.contact_method.kind == ContactMethodKind.IN_APP:
                 continue
             attempts.append(NotificationAttempt(
                 organization_id=alert.organization_id, alert=alert, user_id=user_id, contact_method=rule.contact_method,
                 kind=rule.contact_method.kind, step_number=step_number,
                 due_at=now + timedelta(minutes=rule.delay_minutes)))
-    NotificationAttempt.objects.bulk_create(attempts)
-    log(alert, "notified", at=now, kind=ContactMethodKind.IN_APP, users=user_ids, outcome="sent")
+    return attempts, events
 
 
 # --- delivery -----------------------------------------------------------------------------------

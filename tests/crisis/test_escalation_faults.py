@@ -24,20 +24,21 @@ from crisis.services.escalation import escalations_run_due
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Runs the sweep once; with "stall", the first step stops half-written (step recorded, nobody
-# notified yet, transaction open) and waits to be killed.
+# Runs the sweep once; with "stall", the step stops half-written (the fencing write made, the step
+# and its pages not yet recorded, the transaction open) and waits to be killed.
 SWEEPER = """
 import sys
 import django
 django.setup()
-from crisis.services import escalation, notifications
+from crisis.services import escalation
 if sys.argv[1] == "stall":
-    real = notifications.notify_users
-    def stall(**kwargs):
+    real = escalation._fence
+    def stall(planned):
+        moved = real(planned)
         print("MID-STEP", flush=True)
         sys.stdin.readline()
-        real(**kwargs)
-    escalation.notifications.notify_users = stall
+        return moved
+    escalation._fence = stall
 print("RAN", escalation.escalations_run_due(), flush=True)
 """
 

@@ -86,11 +86,12 @@ def test_in_app_at_once_then_email_after_a_minute_with_a_signed_ack_link(organiz
                                                                         monkeypatch, django_capture_on_commit_callbacks):
     rules(organization, agent, ("email", "agent@airdemo.example", 1), ("sms", "+33612345678", 3))
     pushed = []
-    monkeypatch.setattr(live, "broadcast_now", lambda **kwargs: pushed.append(kwargs))
+    monkeypatch.setattr(live, "broadcast_many_now", lambda events: pushed.extend(events))
     alert = page(organization)
     with django_capture_on_commit_callbacks(execute=True):
         escalations_run_due(now=T0)
-    assert [(p["topic"], p["event"]["type"]) for p in pushed][-1] == (f"user.{agent.pk}", "alert.page")
+    assert [(organization_id, topic, event["type"]) for organization_id, topic, event in pushed] == [
+        (organization.pk, f"user.{agent.pk}", "alert.page")]
     assert notification_services.notifications_deliver_due(now=T0 + timedelta(seconds=59)) == 0
     assert notification_services.notifications_deliver_due(now=T0 + timedelta(minutes=1)) == 1
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["agent@airdemo.example"]
