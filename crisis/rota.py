@@ -23,7 +23,7 @@ All datetimes given must be timezone-aware; results are in UTC.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -380,6 +380,3 @@ def handoffs(plan: RotaPlan, start: datetime, end: datetime) -> list[tuple[Shift
 def shifts_of(plan: RotaPlan, user_id: int, start: datetime, end: datetime) -> list[Shift]:
     return [shift for shift in timeline(plan, start, end) if shift.user_id == user_id]
 
-
-def members_of(layers: Sequence[Layer]) -> set[int]:
-    return {member for layer in layers for member in layer.members}

@@ -25,7 +25,15 @@ from accounts.tenancy import OrganizationPageMixin, access_by_id
 
 from . import selectors
 from .ack_links import BadAckLink, read_ack_token
-from .forms import ContactMethodForm, LayerForm, ManualPageForm, NotificationRuleForm, PeriodForm, PolicyForm, RotaForm
+from .forms import (
+    ContactMethodForm,
+    LayerForm,
+    ManualPageForm,
+    NotificationRuleForm,
+    PeriodForm,
+    PolicyForm,
+    RotaForm,
+)
 from .models import (
     Alert,
     AlertSeverity,
@@ -92,7 +100,7 @@ class OnCallView(OrganizationPageMixin, TemplateView):
                     organization=self.organization, actor=request.user, name=form.cleaned_data["rota_name"],
                     time_zone=form.cleaned_data["time_zone"], layers=[form.layer_fields()])
             except ValidationError as error:
-                for field, problems in error.message_dict.items():
+                for problems in error.message_dict.values():
                     form.add_error(None, problems)
             else:
                 messages.success(request, _("Rota created."))

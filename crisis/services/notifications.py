@@ -32,7 +32,15 @@ from accounts.models import Organization, User
 
 from .. import senders
 from ..ack_links import ack_url
-from ..models import Alert, AlertStatus, AttemptStatus, ContactMethod, ContactMethodKind, NotificationAttempt, NotificationRule
+from ..models import (
+    Alert,
+    AlertStatus,
+    AttemptStatus,
+    ContactMethod,
+    ContactMethodKind,
+    NotificationAttempt,
+    NotificationRule,
+)
 from .alerts import log
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -20,8 +20,6 @@ from accounts.selectors import member_users
 from .. import rota as rota_math
 from .. import selectors
 from ..models import Rota, RotaLayer, RotaLayerMember, RotaOverride, RotaSwap, ShiftUnit, SwapStatus
-
-UNIT_LENGTH = {ShiftUnit.HOURS: timedelta(hours=1), ShiftUnit.DAYS: timedelta(days=1), ShiftUnit.WEEKS: timedelta(weeks=1)}
 
 
 def _check_zone(time_zone: str) -> None:
