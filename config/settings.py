@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    # NUL characters and lone surrogates answer 400 before any view runs (in the user's language).
+    "config.input_guard.UnstorableInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -318,7 +320,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A message a dead worker had taken comes back after this. Lost work does not wait for it: beat's
+# sweeps re-derive it from PostgreSQL within seconds (poll leases run out, stuck sends are settled),
+# so it is only a backstop; retries are never scheduled further ahead than it (see inbox/tasks.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUE_NAMES = ("ingest", "send", "alerts", "default")
 CELERY_TASK_ROUTES = {
@@ -334,7 +339,8 @@ CELERY_BEAT_SCHEDULE = {
     "poll-due-channels": {"task": "inbox.tasks.poll_due_channels", "schedule": 5.0},
     "sla-breaches": {"task": "inbox.tasks.sweep_sla_breaches", "schedule": 30.0},
     "snoozed-conversations": {"task": "inbox.tasks.sweep_snoozed_conversations", "schedule": 60.0},
-    "stuck-sends": {"task": "inbox.tasks.sweep_stuck_sends", "schedule": 60.0},
+    # Often: an interrupted send is settled within a minute (VIGIE_SEND_IN_FLIGHT_SECONDS + this).
+    "stuck-sends": {"task": "inbox.tasks.sweep_stuck_sends", "schedule": 10.0},
     "webhook-deliveries": {"task": "inbox.tasks.sweep_webhook_deliveries", "schedule": 30.0},
     # On-call: due escalation steps and notifications are rows with a due time; these ticks claim them.
     "escalations": {"task": "crisis.tasks.sweep_escalations", "schedule": 2.0},
@@ -355,6 +361,13 @@ SMS_PROVIDER = env("SMS_PROVIDER", "console")
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", "")
+
+# A claimed channel's poll lease: renewed every third of it while the poll runs, so that a worker
+# killed mid-poll frees its channels within this many seconds.
+VIGIE_POLL_LEASE_SECONDS = int(env("VIGIE_POLL_LEASE_SECONDS", "30"))
+# A send older than this is no longer in flight (a connector's calls time out well before): its
+# worker died, and the send is settled by looking the post up on the platform.
+VIGIE_SEND_IN_FLIGHT_SECONDS = int(env("VIGIE_SEND_IN_FLIGHT_SECONDS", "40"))
 
 # Fernet keys for channel credentials, newest first; older keys still decrypt (rotation).
 CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS")

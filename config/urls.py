@@ -38,5 +38,6 @@ urlpatterns = [
     path("webhooks/", include("inbox.webhook_urls")),
     *crisis_public,
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # No OPTIONS metadata: the docs page renders HTML only, and describing itself had no template (a 500).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", metadata_class=None), name="api-docs"),
 ]

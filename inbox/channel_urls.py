@@ -8,5 +8,6 @@ urlpatterns = [
     path("", channel_views.ChannelListView.as_view(), name="channel-list"),
     path("connect/", channel_views.ChannelConnectView.as_view(), name="channel-connect"),
     path("<int:pk>/", channel_views.ChannelDetailView.as_view(), name="channel-detail"),
+    path("<int:pk>/reconnect/", channel_views.ChannelReconnectView.as_view(), name="channel-reconnect"),
     path("<int:pk>/remove/", channel_views.ChannelRemoveView.as_view(), name="channel-remove"),
 ]
