@@ -199,12 +199,26 @@ def fuzzed_organization(admin_client):
         "saved-views": SavedView.objects.create(organization=organization, name="View", filters={}).pk,
         "dead-letters": DeadLetter.objects.create(organization=organization, payload={}, reason="r").pk,
     }
+    objects.update(_oncall_objects(organization, admin))
     ids = {
         "assignee_id": admin.pk, "team_id": objects["teams"], "channel_id": ChannelFactory(organization=organization).pk,
         "other_contact_id": ContactFactory(organization=organization).pk, "tag_ids": [TagFactory(organization=organization).pk],
         "member_ids": [admin.pk], "ids": [conversation.pk], "seen_up_to_message_id": message.pk,
     }
     return client, organization, objects, ids
+
+
+def _oncall_objects(organization, admin) -> dict:
+    from datetime import date, time
+
+    from crisis.services import oncall, policies
+
+    rota = oncall.rota_create(organization=organization, actor=admin, name="Fuzzed rota", time_zone="Europe/Paris",
+                              layers=[{"name": "Fuzzed layer", "member_ids": [admin.pk], "starts_on": date(2026, 1, 5),
+                                       "handoff_time": time(9)}])
+    policy = policies.policy_create(organization=organization, actor=admin, name="Fuzzed policy",
+                                    steps=[{"notify": "leads", "wait_minutes": 5}])
+    return {"rotas": rota.pk, "rota-layers": rota.layers.get().pk, "escalation-policies": policy.pk}
 
 
 def _valid(name: str, prop: dict, ids: dict):
