@@ -42,6 +42,7 @@ _LEAD = _AGENT | {
     _P.MANAGE_ROUTING,
     _P.MANAGE_TEAMS,
     _P.APPROVE_REPLIES,
+    _P.EDIT_GUIDES,  # leads write the guides and the perimeter with the admins
     _P.MANAGE_ROTAS,
     _P.MANAGE_ESCALATION,
     _P.APPROVE_STATEMENTS,

@@ -15,6 +15,7 @@ organization_pages = [
     path("", include("inbox.urls")),
     path("channels/", include("inbox.channel_urls")),
     path("", include("crisis.urls")),
+    path("guides/", include("playbooks.urls")),
 ]
 
 # Every API route of an organization: /api/v1/o/<slug>/...
@@ -23,6 +24,7 @@ organization_api = [
     path("", include("inbox.api.urls")),
     path("", include("inbox.api.channel_urls")),
     path("", include("crisis.api.urls")),
+    path("", include("playbooks.api.urls")),
 ]
 
 urlpatterns = [
