@@ -304,6 +304,7 @@ SPECTACULAR_SETTINGS = {
         "ConversationStatusEnum": "inbox.models.ConversationStatus",
         "ChannelStatusEnum": "inbox.models.ChannelStatus",
         "AlertSeverityEnum": "crisis.models.AlertSeverity",
+        "LintSeverityEnum": "playbooks.models.Severity",
         "DeliveryStateEnum": "inbox.models.DeliveryState",
     },
 }
