@@ -53,10 +53,10 @@ role roles yes no preview order priority
 SKIPPED_ELEMENTS = {"script", "style", "code", "kbd", "pre"}
 READ_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
 # Data put in front of people (addresses, handles, time zone names, values quoted “…” such as the
-# codes an API accepts, snake_case field names, JSON examples, the "Victim …" objects of the route
-# walk's cases): not interface text.
+# codes an API accepts, snake_case field names, JSON examples, product names, the "Victim …"
+# objects of the route walk's cases): not interface text.
 USER_DATA = re.compile(r"\S+@\S+|@\w+|https?://\S+|\b[A-Z][A-Za-z]+/[\w/+-]+|“[^”]*”|\b\w+_\w+\b|\{[^{}]*\}"
-                       r"|\bVictim \w+")
+                       r"|\bMicrosoft Teams\b|\bVictim \w+")
 
 
 class VisibleText(HTMLParser):
