@@ -96,4 +96,8 @@ class OrganizationConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "pong"})
 
     async def live_event(self, message):
-        await self.send_json(message["event"])
+        event = message["event"]
+        await self.send_json(event)
+        if event.get("type") == "membership.removed":
+            # Removed from the organization: nothing more of it reaches this connection.
+            await self.close(code=CLOSE_NOT_A_MEMBER)

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    "accounts.middleware.UserTimeZoneMiddleware",
     # NUL characters and lone surrogates answer 400 before any view runs (in the user's language).
     "config.input_guard.UnstorableInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -273,6 +274,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.OrganizationTokenAuthentication",
         "config.api_limits.RateLimitedTokenAuthentication",
         "config.api_limits.AnonymousRateLimit",
     ],
@@ -306,7 +308,14 @@ SPECTACULAR_SETTINGS = {
     # The ways to authenticate; AnonymousRateLimit only counts anonymous requests, it is not one.
     "AUTHENTICATION_WHITELIST": [
         "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.OrganizationTokenAuthentication",
         "config.api_limits.RateLimitedTokenAuthentication",
+    ],
+    # Operations grouped by resource ("conversations", "members"...), not all under "v1".
+    "SCHEMA_PATH_PREFIX": r"/api/v1(/o/\{organization_slug\})?",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_schema.describe_operations",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "inbox.models.ConversationStatus",

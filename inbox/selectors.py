@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 
@@ -73,14 +74,15 @@ class ConversationFilters:
             try:
                 return [int(v) for v in many(name)]
             except ValueError:
-                raise ValidationError({name: "Use numeric ids."}) from None
+                raise ValidationError({name: _("Use numeric ids.")}) from None
 
         status = many("status") or list(ACTIVE_STATUSES)
         if status == ["all"]:
             status = []
         bad = [s for s in status if s not in ConversationStatus.values]
         if bad:
-            raise ValidationError({"status": f"Unknown status {bad[0]!r}: use {', '.join(ConversationStatus.values)} or all."})
+            raise ValidationError({"status": _("Unknown status “%(status)s”: use %(choices)s.") % {
+                "status": bad[0], "choices": ", ".join(f"“{code}”" for code in [*ConversationStatus.values, "all"])}})
         priorities = []
         for name in many("priority"):
             try:
@@ -89,16 +91,16 @@ class ConversationFilters:
                 raise ValidationError({"priority": str(error)}) from None
         sentiment = (params.get("sentiment") or "").strip()
         if sentiment and sentiment not in ("negative", "neutral", "positive"):
-            raise ValidationError({"sentiment": "Use negative, neutral or positive."})
+            raise ValidationError({"sentiment": _("Use negative, neutral or positive.")})
         sla = (params.get("sla") or "").strip()
         if sla and sla not in ("due_soon", "breached"):
-            raise ValidationError({"sla": "Use due_soon or breached."})
+            raise ValidationError({"sla": _("Use due_soon or breached.")})
         sort = (params.get("sort") or "recent").strip()
         if sort not in SORTS:
-            raise ValidationError({"sort": f"Use one of {', '.join(SORTS)}."})
+            raise ValidationError({"sort": _("Use one of %(choices)s.") % {"choices": ", ".join(SORTS)}})
         assignee = str(params.get("assignee") or "").strip()
         if assignee and assignee not in ("me", "none") and not assignee.isdigit():
-            raise ValidationError({"assignee": "Use me, none or a user id."})
+            raise ValidationError({"assignee": _("Use me, none or a user id.")})
         return cls(
             status=status, channel_ids=ints("channel"), assignee=assignee, team_ids=ints("team"),
             tags=many("tag"), priorities=priorities, sentiment=sentiment, languages=many("language"),

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from accounts.live import broadcast_on_commit
@@ -85,13 +86,13 @@ def channel_connect(*, organization: Organization, platform: str, credentials: d
     An account this organization already has is only given new credentials when
     `replace_credentials` says the admin confirmed it (see `channel_reconnect_checked`)."""
     if platform not in Platform.values:
-        raise ValidationError(f"Unknown platform {platform!r}.")
+        raise ValidationError(gettext("Unknown platform “%(platform)s”.") % {"platform": platform})
     if not confirmed_brand_account:
         raise ValidationError(
-            "Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name."
+            gettext("Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name.")
         )
     if account is None:
-        raise ValidationError("The credentials were not checked with the platform.")
+        raise ValidationError(gettext("The credentials were not checked with the platform."))
     same_account = Channel.objects.unscoped().filter(platform=platform, external_account_id=account.external_id)
     if platform != Platform.WEB and same_account.exclude(organization=organization).exists():
         raise _account_taken_elsewhere()
@@ -203,11 +204,15 @@ def _check_with_platform(connector, *, which: str = "these credentials") -> Acco
     try:
         return connector.check_credentials()
     except CredentialsRevoked as error:
-        raise ValidationError(f"The platform refused {which}: {error}") from error
+        refused = (gettext("The platform refused the stored credentials: %(error)s") if which == "the stored credentials"
+                   else gettext("The platform refused these credentials: %(error)s"))
+        raise ValidationError(refused % {"error": error}) from error
     except RateLimited as error:
-        raise ValidationError(f"The platform is rate-limiting us; try again after {error.reset_at:%H:%M} UTC.") from error
+        raise ValidationError(gettext("The platform is rate-limiting us; try again after %(time)s.") % {
+            "time": date_format(timezone.localtime(error.reset_at), "H:i")}) from error
     except PlatformUnavailable as error:
-        raise ValidationError(f"The platform could not be reached, try again in a moment: {error}") from error
+        raise ValidationError(gettext("The platform could not be reached, try again in a moment: %(error)s") % {
+            "error": error}) from error
     except ConnectorError as error:
         raise ValidationError(str(error)) from error
 
@@ -220,7 +225,8 @@ def _connector_checked(*, platform: str, credentials: dict[str, Any], connection
     try:
         connector = connector_for(platform, credentials=credentials, settings=options)
     except (KeyError, TypeError, ValueError) as error:
-        raise ValidationError(f"Some connection details are missing or wrong: {error}") from error
+        raise ValidationError(gettext("Some connection details are missing or wrong: %(error)s") % {
+            "error": error}) from error
     return _check_with_platform(connector)
 
 
@@ -232,7 +238,7 @@ def channel_connect_checked(*, organization: Organization, platform: str, creden
     The network call happens outside any transaction: a slow platform must not hold a row lock."""
     if not confirmed_brand_account:
         raise ValidationError(
-            "Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name."
+            gettext("Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name.")
         )
     account = _connector_checked(platform=platform, credentials=credentials, connection=connection)
     return channel_connect(organization=organization, platform=platform, credentials=credentials,
@@ -250,7 +256,7 @@ def channel_reconnect_checked(*, channel: Channel, credentials: dict[str, Any], 
                               % {"channel": channel}, code="confirm_replacement")
     if not confirmed_brand_account:
         raise ValidationError(
-            "Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name."
+            gettext("Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name.")
         )
     account = _connector_checked(platform=channel.platform, credentials=credentials, connection=connection)
     if account.external_id != channel.external_account_id:

@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from accounts.templatetags.local_time import when
 from inbox.classification import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
 from inbox.models import Priority
 
@@ -58,7 +59,7 @@ def sla_badge(conversation, now):
     state = "breached" if due <= now else "due-soon" if due - now <= timedelta(minutes=15) else "running"
     return format_html(
         '<span class="sla sla-{}" data-due="{}" title="{}">{}</span>', state, due.isoformat(),
-        _("First response due at %(time)s") % {"time": due.strftime("%H:%M UTC")}, _format_remaining(due - now),
+        _("First response due at %(time)s") % {"time": when(due)}, _format_remaining(due - now),
     )
 
 
@@ -76,3 +77,14 @@ def _duration(minutes: int) -> str:
     if hours < 48:
         return f"{hours} h {rest:02d}" if rest else f"{hours} h"
     return _("%(days)s d") % {"days": hours // 24}
+
+
+@register.filter
+def state_label(code: str) -> str:
+    """A status or priority code kept in activity data ("snoozed", "urgent") in the reader's words."""
+    from ..models import ConversationStatus, Priority
+
+    if code in ConversationStatus.values:
+        return ConversationStatus(code).label
+    names = {priority.name.lower(): priority.label for priority in Priority}
+    return names.get(code, code)
