@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from vaderSentiment import vaderSentiment as _vader
 
+from .sarcasm import is_ironic
 from .tokens import BOUNDARY, EMOJI_VALENCE, EMOTICONS, STRETCHED_RE, tokenize
 
 B_INCR = _vader.B_INCR
@@ -27,6 +28,14 @@ N_SCALAR = _vader.N_SCALAR
 # Multi-word expressions scored as one token; the first word is the key so the
 # scan only looks ahead when it could match.
 _EN_PHRASES: dict[str, float] = {
+    # Customer-care complaints VADER's general lexicon scores as neutral or nice.
+    "thanks for nothing": -2.8, "thank you for nothing": -2.8, "charged twice": -2.0,
+    "billed twice": -2.0, "double charged": -2.0, "keeps dropping": -1.8, "keeps crashing": -1.8,
+    "never arrives": -1.6, "never arrived": -1.6, "never came": -1.6, "doesn't work": -1.6,
+    "does not work": -1.6, "not working": -1.6, "won't print": -1.4, "hasn't moved": -1.5,
+    "what am i paying for": -2.2, "logged me out": -1.3, "a loop": -1.4, "no signal": -1.6,
+    "someone else's": -0.8, "clearly not": -1.6, "not the same": -1.2, "no-show": -1.2,
+    "want my money back": -1.8, "looks like": 0.0, "seems like": 0.0, "fair enough": 0.0, "no worries": 0.0,
     "nobody answers": -2.2, "nobody answering": -2.2, "nobody is answering": -2.2, "no one answers": -2.2,
     "no one is answering": -2.2, "nobody picks up": -2.0, "no one picks up": -2.0, "nobody replies": -2.0,
     "no answer": -1.8, "no response": -1.8, "no reply": -1.8, "no update": -1.6, "no updates": -1.6,
@@ -44,6 +53,13 @@ _EN_PHRASES: dict[str, float] = {
     "under the weather": -2.0, "in the red": -2.0, "in the black": 2.0, "on the ball": 2.0,
 }
 _FR_PHRASES: dict[str, float] = {
+    "merci pour rien": -2.8, "prélevé deux fois": -2.0, "preleve deux fois": -2.0, "facturé deux fois": -2.0,
+    "ne marche pas": -1.6, "ne marche plus": -1.8, "ne fonctionne pas": -1.6, "ne fonctionne plus": -1.8,
+    "en boucle": -1.4, "hors ligne": -0.8, "aucune trace": -1.6, "pas bougé": -1.5, "n'a pas bougé": -1.5,
+    "je paie pour quoi": -2.2, "raccroché au nez": -2.4, "ça commence à bien faire": -2.2,
+    "visiblement non": -1.6, "rien à voir": -1.2, "n'arrive jamais": -1.6, "pas de souci": 0.0,
+    "pas de soucis": 0.0, "pas mal": 0.6, "rien à redire": 1.8, "trop fort": 1.6, "je veux être remboursé": -1.8,
+    "je veux etre rembourse": -1.8,
     "personne ne répond": -2.3, "personne ne repond": -2.3, "personne pour répondre": -2.2,
     "personne pour repondre": -2.2, "personne ne décroche": -2.2, "personne ne decroche": -2.2,
     "aucune réponse": -2.0, "aucune reponse": -2.0, "pas de réponse": -2.0, "pas de reponse": -2.0,
@@ -51,7 +67,7 @@ _FR_PHRASES: dict[str, float] = {
     "aucune information": -1.8, "pas de nouvelles": -1.8, "toujours rien": -1.9, "toujours pas": -1.3,
     "toujours aucune": -1.6, "toujours pas de réponse": -2.3, "toujours pas de reponse": -2.3,
     "toujours pas de nouvelles": -2.0, "toujours pas de remboursement": -2.2, "toujours pas remboursé": -2.2, "toujours en attente": -1.7, "en attente": -0.8, "pas terrible": -1.5,
-    "pas top": -1.4, "pas normal": -1.8, "pas mal": 1.2, "pas de souci": 1.0, "pas de soucis": 1.0,
+    "pas top": -1.4, "pas normal": -1.8,
     "pas de problème": 0.8, "sans problème": 1.2, "sans souci": 1.2, "sans encombre": 1.6,
     "se moque": -2.2, "se moquent": -2.2, "se fout": -2.6,
     "se foutent": -2.6, "foutage de gueule": -3.0, "plus jamais": -2.4, "n'importe quoi": -2.2,
@@ -77,7 +93,9 @@ _EN_DOMAIN: dict[str, float] = {
     "quick": 0.8, "speedy": 1.2, "prompt": 1.0, "efficient": 1.8, "attentive": 1.8, "lovely": 2.7,
     "superb": 3.0, "joke": -0.8, "help": 0.4, "please": 0.3, "#fail": -2.5, "appalling": -2.8,
     "shocking": -2.2, "hopeless": -2.2, "incompetent": -2.4, "incompetence": -2.4, "clowns": -1.8,
-    "credited": 0.8, "shoutout": 1.6, "allow": 0.0, "no-show": -0.8,
+    "credited": 0.8, "shoutout": 1.6, "allow": 0.0, "no-show": -0.8, "alright": 0.0, "joke": -1.2,
+    "throttled": -1.6, "reboots": -1.2, "crashes": -1.4, "pending": -0.6, "pilled": -1.2, "rude": -2.2,
+    "unacceptable": -2.6, "gross": -2.2, "why": -0.5, "offline": -0.8, "used": 0.0,
 }
 
 _FR_INTENSIFIERS: dict[str, float] = {
@@ -127,6 +145,8 @@ honteusement:-2.5 sale:-1.6 dégueulasse:-2.8 cher/chère:-0.8 chers:-0.8 tard:-
 décevant:-2.0 immangeable:-2.3 débarqué:-1.0 douceur:1.2 crédité:0.6 hélas:-1.0 malheureusement:-1.0 dommage:-1.3 zut:-1.2 merde:-2.5 putain:-2.0 bordel=:-2.3 wtf:-2.0
 boycott:-1.8 boycotter:-1.8 fuir:-1.5 fuyez:-2.4 pleurer:-1.8 pleure:-1.8 pleurs:-1.8
 souffrir:-2.0 peur:-1.8 dangereux/dangereuse:-2.2 danger:-1.9 risque:-1.0 froid:-0.4 sale=:-1.6
+baissé:-1.0 prélever:-1.0 prélevé:-1.0 redémarre:-1.0 plante:-1.4 plantent:-1.4 coupure:-1.6 coupures:-1.6 coupé:-1.5 bridé:-1.6 lâche=:-1.2 odieux:-2.6
+faux=:-1.2 fausse:-1.2 dégoûtant:-2.6 degoutant:-2.6 pourquoi:-0.5 occasion=:-0.3 bouloché:-1.2 avancé:-0.4
 mensonge:-2.3 mensonges:-2.3 menteur/menteuse:-2.5 menteurs:-2.5 mentir:-2.2 menti:-2.2 bof:-1.0
 # positive
 merci:1.9 mercis:1.9 remercie:1.9 remercier:1.8 remerciements:2.0 bravo:2.6 félicitations:2.7
@@ -326,6 +346,36 @@ def _is_negator(word: str, rules: _Rules) -> bool:
     return word in rules.negators or (rules.english and "n't" in word)
 
 
+_NUMBER_WORDS = frozenset("two three four five six deux trois quatre cinq six".split())
+_DAY_UNITS = frozenset("day days week weeks month months jour jours semaine semaines mois".split())
+_HOUR_UNITS = frozenset("h hours hour heures heure".split())
+_SINCE = frozenset("since been for depuis fait attends".split())
+_WAITING_VALENCE = -1.5
+
+
+def _waited(lowers: list[str]) -> bool:
+    """"3 weeks", "day 5", "depuis 3h", "four days": a count of the time the author has waited."""
+    n = len(lowers)
+    for i, token in enumerate(lowers):
+        if token[0].isdigit():
+            if token[-1] == "h" and token[:-1].isdigit():
+                if i and lowers[i - 1] in _SINCE:
+                    return True
+                continue
+            if not token.isdigit():
+                continue
+            following = lowers[i + 1] if i + 1 < n else ""
+            if following in _DAY_UNITS:
+                return True
+            if following in _HOUR_UNITS and i and lowers[i - 1] in _SINCE:
+                return True
+            if i and lowers[i - 1] in ("day", "jour"):
+                return True
+        elif token in _NUMBER_WORDS and i + 1 < n and lowers[i + 1] in _DAY_UNITS:
+            return True
+    return False
+
+
 def _compound(text: str, tokens: list[str], rules: _Rules) -> float:
     if not tokens:
         return 0.0
@@ -383,6 +433,12 @@ def _compound(text: str, tokens: list[str], rules: _Rules) -> float:
             if not (i > 1 and lowers[i - 2] in ("at", "very")):
                 valence *= N_SCALAR
         sentiments[i] = valence
+
+    if _waited(lowers):
+        # Counting days in a mention to a brand is counting how long one has waited.
+        sentiments.append(_WAITING_VALENCE)
+    if is_ironic(text, lowers, sentiments):
+        sentiments = [-abs(s) for s in sentiments]
 
     # Contrast: what follows "but"/"mais" is what the author means.
     for i, lower in enumerate(lowers):
