@@ -54,6 +54,7 @@ class ConversationFilters:
     sentiment: str = ""  # negative | neutral | positive
     languages: list[str] = field(default_factory=list)
     sla: str = ""  # due_soon | breached
+    delivery: str = ""  # failed: the latest reply failed or may have been posted
     q: str = ""
     sort: str = "recent"
 
@@ -93,6 +94,9 @@ class ConversationFilters:
         sla = (params.get("sla") or "").strip()
         if sla and sla not in ("due_soon", "breached"):
             raise ValidationError({"sla": "Use due_soon or breached."})
+        delivery = (params.get("delivery") or "").strip()
+        if delivery and delivery != "failed":
+            raise ValidationError({"delivery": "Use failed."})
         sort = (params.get("sort") or "recent").strip()
         if sort not in SORTS:
             raise ValidationError({"sort": f"Use one of {', '.join(SORTS)}."})
@@ -102,14 +106,14 @@ class ConversationFilters:
         return cls(
             status=status, channel_ids=ints("channel"), assignee=assignee, team_ids=ints("team"),
             tags=many("tag"), priorities=priorities, sentiment=sentiment, languages=many("language"),
-            sla=sla, q=(params.get("q") or "").strip()[:200], sort=sort,
+            sla=sla, delivery=delivery, q=(params.get("q") or "").strip()[:200], sort=sort,
         )
 
     def to_dict(self) -> dict:
         return {
             "status": self.status or ["all"], "channel": self.channel_ids, "assignee": self.assignee,
             "team": self.team_ids, "tag": self.tags, "priority": self.priorities, "sentiment": self.sentiment,
-            "language": self.languages, "sla": self.sla, "q": self.q, "sort": self.sort,
+            "language": self.languages, "sla": self.sla, "delivery": self.delivery, "q": self.q, "sort": self.sort,
         }
 
 
@@ -161,6 +165,8 @@ def conversation_list(*, organization: Organization, filters: ConversationFilter
     elif filters.sla == "due_soon":
         queryset = queryset.filter(sla_stopped_at__isnull=True, sla_paused_at__isnull=True,
                                    sla_due_at__gte=now, sla_due_at__lt=now + DUE_SOON)
+    if filters.delivery == "failed":
+        queryset = queryset.exclude(reply_failure_code="")
     if filters.q:
         queryset = queryset.filter(search_vector=search_query(filters.q))
     return queryset.order_by(*SORTS[filters.sort])
@@ -189,7 +195,10 @@ def conversation_counts(*, organization: Organization, user: User) -> dict[str, 
             breached=Count("pk", filter=Q(sla_stopped_at__isnull=True, sla_due_at__lt=timezone.now())),
         )
         cache.set(key, shared, SHARED_COUNTS_SECONDS)
-    return {**shared, "mine": active.filter(assignee=user).count()}
+    # Failed sends in any status (a closed conversation whose answer never left still needs
+    # one): few rows, read from their partial index.
+    failed = Conversation.objects.for_organization(organization).exclude(reply_failure_code="").count()
+    return {**shared, "mine": active.filter(assignee=user).count(), "failed": failed}
 
 
 def conversation_detail(*, organization: Organization, pk) -> Conversation:

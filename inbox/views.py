@@ -39,6 +39,7 @@ BUILT_IN_VIEWS = [
     ("unassigned", gettext_lazy("Unassigned"), {"assignee": "none"}),
     ("breached", gettext_lazy("SLA breached"), {"sla": "breached"}),
     ("due_soon", gettext_lazy("Due soon"), {"sla": "due_soon"}),
+    ("failed", gettext_lazy("Failed sends"), {"delivery": "failed", "status": "all"}),
     ("pending", gettext_lazy("Pending"), {"status": "pending"}),
     ("snoozed", gettext_lazy("Snoozed"), {"status": "snoozed"}),
     ("closed", gettext_lazy("Closed"), {"status": "closed"}),

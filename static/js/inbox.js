@@ -103,8 +103,9 @@
   }
   function current() { return rows()[selected]; }
 
-  function rowsFor(ids) {
-    const url = rowsUrl + "?" + filterQuery + (filterQuery ? "&" : "") + "ids=" + ids.join(",");
+  function rowsFor(ids, query) {
+    query = query === undefined ? filterQuery : query;
+    const url = rowsUrl + "?" + query + (query ? "&" : "") + "ids=" + ids.join(",");
     return fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" }).then(function (r) { return r.text(); });
   }
 
@@ -129,10 +130,27 @@
           pendingNew.add(row.dataset.id);
         }
       });
-      ids.forEach(function (id) {
-        const existing = document.getElementById("conversation-" + id);
-        if (existing && !freshIds.has(String(id))) existing.classList.add("left-view");
+      // Rows that no longer match the view (closed, snoozed, given to someone else) stay until
+      // the next reload, dimmed, but showing what changed: the new status, assignee, tags, snooze.
+      const left = ids.filter(function (id) {
+        return document.getElementById("conversation-" + id) && !freshIds.has(String(id));
       });
+      if (left.length) {
+        rowsFor(left, "status=all").then(function (html) {
+          const unfiltered = document.createElement("template");
+          unfiltered.innerHTML = "<table><tbody>" + html + "</tbody></table>";
+          unfiltered.content.querySelectorAll("tr.row").forEach(function (row) {
+            const existing = document.getElementById(row.id);
+            if (!existing) return;
+            const wasSelected = existing.classList.contains("selected");
+            existing.replaceWith(row);
+            row.classList.add("left-view");
+            row.classList.toggle("selected", wasSelected);
+            if (wasSelected) row.setAttribute("aria-selected", "true");
+          });
+          tickSla();
+        });
+      }
       if (pendingNew.size) {
         newCount.textContent = pendingNew.size;
         newBar.hidden = false;
