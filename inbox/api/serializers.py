@@ -204,7 +204,8 @@ class DeadLetterSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DeadLetter
-        fields = ["id", "channel", "payload", "reason", "created_at", "replayed_at", "replay_error"]
+        fields = ["id", "channel", "item_key", "payload", "reason", "created_at", "times_seen", "last_seen_at",
+                  "replayed_at", "replay_error"]
 
 
 class InboxSettingsSerializer(serializers.Serializer):

@@ -117,6 +117,11 @@ class SendOutcomeUnknown(PlatformUnavailable):
     message may have been published. Sending it again could post it twice."""
 
 
+class LookupUnsupported(ConnectorError):
+    """The platform offers no way to find a message we may have sent (or not for this kind of
+    message): a person has to check."""
+
+
 class SendRefused(ConnectorError):
     """The platform refused this message for good (24-hour window, duplicate content, 403...)."""
 
@@ -141,3 +146,16 @@ class Connector(Protocol):
     ) -> SentMessage: ...
 
     def check_credentials(self) -> AccountInfo: ...
+
+
+class FindsSentMessages(Protocol):
+    """Connectors of platforms without an idempotency key (Bluesky, X, Facebook, Instagram) can look
+    a send whose outcome is unknown up, instead of posting it again blindly."""
+
+    def find_sent(self, *, text: str, in_reply_to_external_id: str, recipient_external_id: str, private: bool,
+                  since: datetime) -> SentMessage | None:
+        """Our message with exactly `text`, answering `in_reply_to_external_id` (or sent privately to
+        `recipient_external_id`), published at or after `since`; None when the platform shows none.
+        Raises LookupUnsupported when it cannot be looked up, PlatformUnavailable when the platform
+        could not be asked right now."""
+        ...

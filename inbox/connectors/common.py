@@ -118,3 +118,14 @@ class Watermark:
         if self.newest is None:
             return {}
         return {"since": self.newest.isoformat(), "ids": sorted(self.newest_ids)}
+
+
+# How far before a send's start a found post may be dated (clocks of the platform and ours differ).
+LOOKUP_CLOCK_MARGIN = timedelta(minutes=2)
+# How many pages of the account's recent posts a look-up reads before answering "not found".
+LOOKUP_PAGES = 3
+
+
+def same_text(published: str | None, sent: str) -> bool:
+    """What the platform shows is what we sent (it may escape HTML or trim blanks)."""
+    return unescape(published or "").strip() == unescape(sent).strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from inbox.connectors.base import (
@@ -78,6 +79,23 @@ class FacebookConnector(GraphConnector):
                            action="replying to a comment")
         return SentMessage(external_id=answer["id"],
                            url=f"https://www.facebook.com/{answer['id']}", raw=answer)
+
+    def find_sent(self, *, text: str, in_reply_to_external_id: str, recipient_external_id: str = "",
+                  private: bool = False, since: datetime) -> SentMessage | None:
+        """Our comment with this text under that post or comment, or our Messenger message with this
+        text to that person."""
+        if private:
+            return self.find_sent_private_message(text=text, recipient_external_id=recipient_external_id,
+                                                  since=since, inbox="messenger")
+        node = self.find_in_edge(
+            f"{in_reply_to_external_id}/comments", text=text, text_field="message",
+            fields="id,message,from,created_time", since=since, time_field="created_time", newest_first=True,
+            args={"order": "reverse_chronological"},
+            ours=lambda comment: (comment.get("from") or {}).get("id") == self.page_id)
+        if node is None:
+            return None
+        return SentMessage(external_id=node["id"], url=f"https://www.facebook.com/{node['id']}",
+                           raw={**node, "found_by_lookup": True})
 
     def check_credentials(self) -> AccountInfo:
         page = self.call(self.page_id, args={"fields": "id,name,username,picture"}, action="checking the Page")

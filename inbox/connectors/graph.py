@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +27,15 @@ from inbox.connectors.base import (
     SendRefused,
     SentMessage,
 )
-from inbox.connectors.common import DEFAULT_TIMEOUT, Watermark, now, parse_time, rebased_session
+from inbox.connectors.common import (
+    DEFAULT_TIMEOUT,
+    LOOKUP_CLOCK_MARGIN,
+    Watermark,
+    now,
+    parse_time,
+    rebased_session,
+    same_text,
+)
 
 GRAPH_ORIGIN = "https://graph.facebook.com"
 API_VERSION = "v21.0"
@@ -162,6 +170,40 @@ class GraphConnector:
             raise PlatformUnavailable(f"{label} did not answer in time while {action}: will retry.") from error
         except requests.RequestException as error:
             raise PlatformUnavailable(f"Could not reach {label} while {action}: will retry.") from error
+
+    # -- looking up a send whose outcome is unknown -------------------------------------------
+
+    def find_in_edge(self, path: str, *, text: str, text_field: str, fields: str, since: datetime,
+                     ours: Callable[[dict[str, Any]], bool], time_field: str, newest_first: bool,
+                     args: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """Our node with this text on a Graph edge (a comment's answers, a conversation's messages),
+        dated from `since` on. Only a newest-first listing may stop at the first older node; another
+        is read to its end (up to `page_limit` pages)."""
+        oldest = since - LOOKUP_CLOCK_MARGIN
+        for node in self.pages(path, {"fields": fields, "limit": 100, **(args or {})},
+                               action="looking for a reply that may already be posted"):
+            moment = parse_time(node.get(time_field))
+            if moment is not None and moment < oldest:
+                if newest_first:
+                    return None
+                continue
+            if ours(node) and same_text(node.get(text_field), text):
+                return node
+        return None
+
+    def find_sent_private_message(self, *, text: str, recipient_external_id: str, since: datetime,
+                                  inbox: str) -> SentMessage | None:
+        """Our message with this text in the conversation with that person (messages come newest first)."""
+        psid = recipient_external_id.removeprefix("dm:")
+        found = self.call(f"{self.page_id}/conversations", args={"platform": inbox, "user_id": psid, "fields": "id"},
+                          action="looking for a message that may already be sent").get("data") or []
+        if not found:
+            return None
+        node = self.find_in_edge(
+            f"{found[0]['id']}/messages", text=text, text_field="message", fields="id,message,from,created_time",
+            since=since, time_field="created_time", newest_first=True,
+            ours=lambda message: (message.get("from") or {}).get("id") in (self.page_id, self.ig_user_id))
+        return SentMessage(external_id=node["id"], raw={**node, "found_by_lookup": True}) if node else None
 
     # -- private messages (Messenger, Instagram Direct) ---------------------------------------
 

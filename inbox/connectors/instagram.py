@@ -3,12 +3,14 @@ that tag it, mentions in comments, replies and private messages."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from inbox.connectors.base import (
     AccountInfo,
     FetchResult,
     ItemKind,
+    LookupUnsupported,
     PlatformAuthor,
     PlatformItem,
     SentMessage,
@@ -119,6 +121,24 @@ class InstagramConnector(GraphConnector):
         else:
             answer = self.call(f"{in_reply_to_external_id}/replies", post={"message": text}, action="replying")
         return SentMessage(external_id=answer["id"], raw=answer)
+
+    def find_sent(self, *, text: str, in_reply_to_external_id: str, recipient_external_id: str = "",
+                  private: bool = False, since: datetime) -> SentMessage | None:
+        """Our answer with this text under that comment. (A comment under a post tagging us cannot
+        be listed: that one is left for a person to check.)"""
+        if private:
+            return self.find_sent_private_message(text=text, recipient_external_id=recipient_external_id,
+                                                  since=since, inbox="instagram")
+        target = self.call(in_reply_to_external_id, args={"fields": "id,media_type"},
+                           action="looking for a reply that may already be posted")
+        if target.get("media_type"):
+            raise LookupUnsupported("Instagram does not list our comments under posts that tag us.")
+        mine = self.call(self.ig_user_id, args={"fields": "username"}, action="checking the account").get("username")
+        node = self.find_in_edge(
+            f"{in_reply_to_external_id}/replies", text=text, text_field="text", fields="id,text,username,timestamp",
+            since=since, time_field="timestamp", newest_first=False,  # replies come oldest first
+            ours=lambda reply: bool(mine) and reply.get("username") == mine)
+        return SentMessage(external_id=node["id"], raw={**node, "found_by_lookup": True}) if node else None
 
     def check_credentials(self) -> AccountInfo:
         account = self.call(self.ig_user_id, args={"fields": "id,username,name,profile_picture_url"},

@@ -16,6 +16,7 @@ from inbox.connectors.base import (
     CredentialsRevoked,
     FetchResult,
     ItemKind,
+    LookupUnsupported,
     PlatformAuthor,
     PlatformItem,
     PlatformUnavailable,
@@ -25,7 +26,15 @@ from inbox.connectors.base import (
     SendRefused,
     SentMessage,
 )
-from inbox.connectors.common import DEFAULT_TIMEOUT, from_epoch, parse_time, rebased_session
+from inbox.connectors.common import (
+    DEFAULT_TIMEOUT,
+    LOOKUP_CLOCK_MARGIN,
+    LOOKUP_PAGES,
+    from_epoch,
+    parse_time,
+    rebased_session,
+    same_text,
+)
 
 X_ORIGIN = "https://api.twitter.com"
 TWITTER_EPOCH_MS = 1288834974657
@@ -325,6 +334,55 @@ class XConnector:
         tweet_id = payload["data"]["id"]
         handle = self.username or "i/web"
         return SentMessage(external_id=tweet_id, url=f"https://x.com/{handle}/status/{tweet_id}", raw=payload)
+
+    def find_sent(self, *, text: str, in_reply_to_external_id: str, recipient_external_id: str = "",
+                  private: bool = False, since: datetime) -> SentMessage | None:
+        """Our reply with this text to that post, among the account's posts since the send began; or
+        our direct message with this text in the conversation with that person."""
+        user_id = self._brand_user_id()
+        if private:
+            return self._find_sent_direct_message(text=text, recipient=recipient_external_id.removeprefix("dm:"),
+                                                  user_id=user_id, since=since)
+        token = None
+        with self._translated_errors("looking for a reply that may already be posted"):
+            for _ in range(LOOKUP_PAGES):
+                payload = self.client.get_users_tweets(
+                    user_id, start_time=since - LOOKUP_CLOCK_MARGIN, max_results=100, pagination_token=token,
+                    tweet_fields=["created_at", "referenced_tweets"], user_auth=self.user_auth)
+                for tweet in payload.get("data") or []:
+                    parents = {ref["id"] for ref in tweet.get("referenced_tweets") or [] if ref["type"] == "replied_to"}
+                    if in_reply_to_external_id in parents and same_text(tweet.get("text"), text):
+                        handle = self.username or "i/web"
+                        return SentMessage(external_id=tweet["id"], url=f"https://x.com/{handle}/status/{tweet['id']}",
+                                           raw={"data": tweet, "found_by_lookup": True})
+                token = (payload.get("meta") or {}).get("next_token")
+                if not token:
+                    return None
+        # Not found among more posts than a look-up reads: it cannot say "not posted".
+        raise LookupUnsupported("The account posted too much since this reply to tell whether it went out.")
+
+    def _find_sent_direct_message(self, *, text: str, recipient: str, user_id: str,
+                                  since: datetime) -> SentMessage | None:
+        oldest = since - LOOKUP_CLOCK_MARGIN
+        where = {"dm_conversation_id": recipient} if "-" in recipient else {"participant_id": recipient}
+        token = None
+        with self._translated_errors("looking for a direct message that may already be sent"):
+            for _ in range(LOOKUP_PAGES):
+                payload = self.client.get_direct_message_events(
+                    **where, dm_event_fields=DM_FIELDS, event_types="MessageCreate", max_results=100,
+                    pagination_token=token, user_auth=self.user_auth)
+                for event in payload.get("data") or []:  # newest first
+                    moment = parse_time(event.get("created_at")) or snowflake_time(event["id"])
+                    if moment < oldest:
+                        return None
+                    if event.get("sender_id") == user_id and same_text(event.get("text"), text):
+                        return SentMessage(external_id=event["id"],
+                                           url=f"https://x.com/messages/{event.get('dm_conversation_id', '')}",
+                                           raw={"data": event, "found_by_lookup": True})
+                token = (payload.get("meta") or {}).get("next_token")
+                if not token:
+                    return None
+        raise LookupUnsupported("The conversation had too many messages since this one to tell whether it went out.")
 
     def send_private_message(self, *, recipient_external_id: str, text: str, idempotency_key: str) -> SentMessage:
         """`recipient_external_id`: a user id, "dm:<user id>", or a dm_conversation_id ("<id>-<id>")."""

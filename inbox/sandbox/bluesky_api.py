@@ -196,6 +196,21 @@ class BlueskyWorld:
         uris = request.query.get("uris", []) + request.query.get("uris[]", [])
         return json_response(200, {"posts": [self.posts[uri] for uri in uris if uri in self.posts]})
 
+    def get_author_feed(self, request: Request) -> Response:
+        """An account's own posts and replies, newest first (what a connector reads to find a post it
+        is not sure it published)."""
+        actor = request.arg("actor") or ""
+        did = self.dids_by_handle.get(actor, actor)
+        limit = min(int(request.arg("limit") or 50), 100)
+        cursor = request.arg("cursor")
+        theirs = [post for post in reversed(self.posts.values()) if post["author"]["did"] == did]
+        start = int(cursor) if cursor else 0
+        chosen = theirs[start:start + limit]
+        body: dict[str, Any] = {"feed": [{"post": post} for post in chosen]}
+        if start + limit < len(theirs):
+            body["cursor"] = str(start + limit)
+        return json_response(200, body)
+
     def create_record(self, request: Request) -> Response:
         payload = request.json()
         claims = read_jwt(request.header("Authorization").removeprefix("Bearer ")) or {}
@@ -216,4 +231,5 @@ class BlueskyWorld:
         router.add("GET", r"/xrpc/app\.bsky\.actor\.getProfile", self.get_profile)
         router.add("GET", r"/xrpc/app\.bsky\.notification\.listNotifications", self.list_notifications)
         router.add("GET", r"/xrpc/app\.bsky\.feed\.getPosts", self.get_posts)
+        router.add("GET", r"/xrpc/app\.bsky\.feed\.getAuthorFeed", self.get_author_feed)
         router.add("POST", r"/xrpc/com\.atproto\.repo\.createRecord", self.create_record)

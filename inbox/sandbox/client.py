@@ -84,7 +84,8 @@ class SandboxClient:
 
     def fail(self, platform: str, mode: str, *, times: int | None = None, path: str = "", seconds: int = 60,
              delay_ms: int = 0) -> None:
-        """Make `platform` answer with `mode` (rate_limit, revoked, error, slow) for the next `times` calls,
+        """Make `platform` answer with `mode` (rate_limit, revoked, error, slow, slow_accept: handled at once
+        but answered `delay_ms` later) for the next `times` calls,
         or until `clear()` when `times` is None; `path` narrows it to requests whose path contains it."""
         self._call("POST", "fail", json={"platform": platform, "mode": mode, "times": times, "path": path,
                                          "seconds": seconds, "delay_ms": delay_ms})

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from inbox.sandbox.server import PlatformSandbox
 
 X_CONSUMER_SECRET = "sandbox-consumer-secret"
-FAILURE_MODES = ("rate_limit", "revoked", "error", "slow")
+FAILURE_MODES = ("rate_limit", "revoked", "error", "slow", "slow_accept")
 PLATFORMS = ("x", "facebook", "instagram", "mastodon", "bluesky", "web")
 
 

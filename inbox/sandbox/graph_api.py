@@ -319,6 +319,8 @@ class GraphWorld:
             wanted = request.arg("platform") or "messenger"
             ids, more = self.edge(object_id, edge).page(newest_first=True, after=after, limit=100_000)
             ids = [i for i in ids if self.objects[i]["platform"] == wanted]
+            if request.arg("user_id"):  # the conversation with one person
+                ids = [i for i in ids if self.objects[i].get("psid") == request.arg("user_id")]
             more, ids = len(ids) > limit, ids[:limit]
         else:
             ids, more = self.edge(object_id, edge).page(newest_first=newest_first, after=after, limit=limit)

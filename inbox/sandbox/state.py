@@ -51,11 +51,13 @@ class Timeline:
 @dataclass
 class FailureRule:
     platform: str
-    mode: str  # rate_limit | revoked | error | slow
+    # slow: wait, then handle. slow_accept: handle (the post is stored), then answer only after the
+    # delay, like a platform that takes a post but answers after the client gave up waiting.
+    mode: str  # rate_limit | revoked | error | slow | slow_accept
     path: str = ""  # only requests whose path contains this
     remaining: int | None = None  # None: until cleared
     seconds: int = 60  # rate_limit: the reset lies this far ahead
-    delay_ms: int = 0  # slow
+    delay_ms: int = 0  # slow, slow_accept
 
 
 @dataclass

@@ -31,6 +31,10 @@ def rate_limit_headers(remaining: int = 449, reset_in: int = 900) -> dict[str, s
     }
 
 
+def parse_iso(value: str) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
 def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> Response:
     return json_response(
         status,
@@ -251,6 +255,28 @@ class XWorld:
             bounds.append(int(request.arg("until_id") or 0))
         return min(bounds) if bounds else None
 
+    def users_tweets(self, request: Request, user_id: str) -> Response:
+        """A user's own posts, newest first, from `start_time` on when given."""
+        max_results = int(request.arg("max_results") or 10)
+        if not 5 <= max_results <= 100:
+            return problem(400, "Invalid Request", "The `max_results` query parameter value is not between 5 and 100")
+        start_time = parse_iso(request.arg("start_time") or "")
+        until = self.until(request, request.arg("pagination_token"))
+        chosen: list[int] = []
+        more = False
+        for number in reversed(self.everything.ids):
+            tweet = self.tweets[number]
+            if (until is not None and number >= until) or tweet["author_id"] != user_id:
+                continue
+            if start_time and parse_iso(tweet["created_at"]) < start_time:
+                break
+            if len(chosen) == max_results:
+                more = True
+                break
+            chosen.append(number)
+        return json_response(200, self.render_tweets(chosen, request, self.page_meta(chosen, more)),
+                             rate_limit_headers())
+
     def create_tweet(self, request: Request) -> Response:
         payload = request.json()
         text = payload.get("text", "")
@@ -293,6 +319,25 @@ class XWorld:
         body["meta"] = meta
         return json_response(200, body, rate_limit_headers(299))
 
+    def conversation_dm_events(self, request: Request, participant_id: str = "", conversation_id: str = "") -> Response:
+        """One conversation's events, newest first (`/with/<participant>/` names the one-to-one one)."""
+        if participant_id:
+            low, high = sorted([int(self.me["id"]), int(participant_id)])
+            conversation_id = f"{low}-{high}"
+        max_results = int(request.arg("max_results") or 100)
+        token = request.arg("pagination_token")
+        until = decode_token(token) if token else None
+        numbers = [n for n in reversed(self.dm_timeline.ids) if (until is None or n < until)
+                   and self.dm_events[n]["dm_conversation_id"] == conversation_id]
+        chosen, more = numbers[:max_results], len(numbers) > max_results
+        fields = set(request.args("dm_event.fields"))
+        data = [{**{key: self.dm_events[n][key] for key in ("id", "event_type", "text")},
+                 **{key: self.dm_events[n][key] for key in fields if key in self.dm_events[n]}} for n in chosen]
+        meta: dict[str, Any] = {"result_count": len(data)}
+        if more:
+            meta["next_token"] = encode_token(chosen[-1])
+        return json_response(200, {**({"data": data} if data else {}), "meta": meta}, rate_limit_headers(299))
+
     def send_dm(self, request: Request, participant_id: str = "", conversation_id: str = "") -> Response:
         text = request.json().get("text", "")
         if conversation_id:
@@ -310,6 +355,9 @@ class XWorld:
     def register(self, router: Router) -> None:
         router.add("GET", r"/2/users/me", self.users_me)
         router.add("GET", r"/2/users/(?P<user_id>\d+)/mentions", self.mentions_timeline)
+        router.add("GET", r"/2/users/(?P<user_id>\d+)/tweets", self.users_tweets)
+        router.add("GET", r"/2/dm_conversations/with/(?P<participant_id>\d+)/dm_events", self.conversation_dm_events)
+        router.add("GET", r"/2/dm_conversations/(?P<conversation_id>[\d-]+)/dm_events", self.conversation_dm_events)
         router.add("GET", r"/2/tweets/search/recent", self.search_recent)
         router.add("POST", r"/2/tweets", self.create_tweet)
         router.add("GET", r"/2/dm_events", self.list_dm_events)
