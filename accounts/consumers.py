@@ -7,6 +7,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from .live import organization_group
 from .models import Membership
+from .notifications import mark_online
 
 # Close codes in the 4000 range are ours: the page reads them to say why it is not live.
 CLOSE_NOT_A_MEMBER = 4404
@@ -43,6 +44,7 @@ class OrganizationConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        await database_sync_to_async(mark_online)(user_id=user.pk)
         await self.send_json({"type": "hello", "organization": membership.organization.slug})
 
     async def _refuse(self, code: int) -> None:
@@ -67,6 +69,7 @@ class OrganizationConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         if content.get("type") == "ping":
+            await database_sync_to_async(mark_online)(user_id=self.user_id)
             await self.send_json({"type": "pong"})
 
     async def live_event(self, message):

@@ -1,4 +1,5 @@
 from .roles import Permission, role_can
+from .notifications import unread_count
 from .selectors import memberships_of
 
 
@@ -13,4 +14,5 @@ def current_organization(request):
         context["current_organization"] = membership.organization
         context["current_role"] = membership.role
         context["can"] = {permission.value: role_can(membership.role, permission) for permission in Permission}
+        context["unread_notifications"] = unread_count(organization_id=membership.organization_id, user=user)
     return context

@@ -2,11 +2,12 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from . import selectors, services
+from . import notifications, selectors, services
 from .forms import EmailAuthenticationForm, TeamForm
 from .models import Team
 from .roles import Permission
@@ -100,3 +101,24 @@ class TeamDetailView(OrganizationPageMixin, TemplateView):
         else:
             messages.success(request, _("Team saved."))
         return redirect("team-detail", organization_slug=self.organization.slug, pk=team.pk)
+
+
+class NotificationsView(OrganizationPageMixin, View):
+    """The header's notification centre: GET lists the latest (a fragment the header opens),
+    POST marks them read (`ids` as "1,2,3", or none for all)."""
+
+    def get(self, request, *args, **kwargs):
+        return render(request, "accounts/_notifications.html", {
+            "notifications": notifications.notifications_for(organization_id=self.organization.pk, user=request.user),
+        })
+
+    def post(self, request, *args, **kwargs):
+        raw = (request.POST.get("ids") or "").strip()
+        try:
+            ids = [int(value) for value in raw.split(",") if value.strip()] if raw else None
+        except ValueError:
+            return HttpResponse(_("Use notification ids separated by commas."), status=400,
+                                content_type="text/plain; charset=utf-8")
+        notifications.notifications_mark_read(organization_id=self.organization.pk, user=request.user, ids=ids)
+        unread = notifications.unread_count(organization_id=self.organization.pk, user=request.user)
+        return JsonResponse({"unread": unread})

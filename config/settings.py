@@ -258,6 +258,8 @@ MAILERS = {
 del EMAIL_BACKEND
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Vigie <vigie@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address people open Vigie at, for links in e-mails (notifications of @mentions).
+SITE_URL = env("SITE_URL", "http://localhost:8000")
 
 # --- API ---------------------------------------------------------------------------------------
 
@@ -339,6 +341,7 @@ CELERY_BEAT_SCHEDULE = {
     "snoozed-conversations": {"task": "inbox.tasks.sweep_snoozed_conversations", "schedule": 60.0},
     # Often: an interrupted send is settled within a minute (VIGIE_SEND_IN_FLIGHT_SECONDS + this).
     "stuck-sends": {"task": "inbox.tasks.sweep_stuck_sends", "schedule": 10.0},
+    "unseen-notifications": {"task": "accounts.tasks.email_unseen_notifications", "schedule": 60.0},
     "webhook-deliveries": {"task": "inbox.tasks.sweep_webhook_deliveries", "schedule": 30.0},
 }
 

@@ -55,6 +55,8 @@ class ConversationFilters:
     languages: list[str] = field(default_factory=list)
     sla: str = ""  # due_soon | breached
     delivery: str = ""  # failed: the latest reply failed or may have been posted
+    mentions: str = ""  # me: a note on it @mentions the person
+    drafts: str = ""  # me: the person has a draft reply on it
     q: str = ""
     sort: str = "recent"
 
@@ -97,6 +99,12 @@ class ConversationFilters:
         delivery = (params.get("delivery") or "").strip()
         if delivery and delivery != "failed":
             raise ValidationError({"delivery": "Use failed."})
+        mentions = (params.get("mentions") or "").strip()
+        if mentions and mentions != "me":
+            raise ValidationError({"mentions": "Use me."})
+        drafts = (params.get("drafts") or "").strip()
+        if drafts and drafts != "me":
+            raise ValidationError({"drafts": "Use me."})
         sort = (params.get("sort") or "recent").strip()
         if sort not in SORTS:
             raise ValidationError({"sort": f"Use one of {', '.join(SORTS)}."})
@@ -106,14 +114,15 @@ class ConversationFilters:
         return cls(
             status=status, channel_ids=ints("channel"), assignee=assignee, team_ids=ints("team"),
             tags=many("tag"), priorities=priorities, sentiment=sentiment, languages=many("language"),
-            sla=sla, delivery=delivery, q=(params.get("q") or "").strip()[:200], sort=sort,
+            sla=sla, delivery=delivery, mentions=mentions, drafts=drafts, q=(params.get("q") or "").strip()[:200], sort=sort,
         )
 
     def to_dict(self) -> dict:
         return {
             "status": self.status or ["all"], "channel": self.channel_ids, "assignee": self.assignee,
             "team": self.team_ids, "tag": self.tags, "priority": self.priorities, "sentiment": self.sentiment,
-            "language": self.languages, "sla": self.sla, "delivery": self.delivery, "q": self.q, "sort": self.sort,
+            "language": self.languages, "sla": self.sla, "delivery": self.delivery,
+            "mentions": self.mentions, "drafts": self.drafts, "q": self.q, "sort": self.sort,
         }
 
 
@@ -167,6 +176,14 @@ def conversation_list(*, organization: Organization, filters: ConversationFilter
                                    sla_due_at__gte=now, sla_due_at__lt=now + DUE_SOON)
     if filters.delivery == "failed":
         queryset = queryset.exclude(reply_failure_code="")
+    if filters.mentions == "me":
+        # Unscoped: the person's mentions, on conversations this organization-scoped query holds.
+        mentioned = Note.mentioned_users.through.objects.filter(user_id=user.pk if user else None,
+                                                                note__conversation_id=OuterRef("pk"))
+        queryset = queryset.filter(Exists(mentioned))
+    if filters.drafts == "me":
+        queryset = queryset.filter(Exists(Message.objects.unscoped().filter(
+            conversation_id=OuterRef("pk"), state=DeliveryState.DRAFT, author_user_id=user.pk if user else None)))
     if filters.q:
         queryset = queryset.filter(search_vector=search_query(filters.q))
     return queryset.order_by(*SORTS[filters.sort])

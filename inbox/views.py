@@ -40,6 +40,8 @@ BUILT_IN_VIEWS = [
     ("breached", gettext_lazy("SLA breached"), {"sla": "breached"}),
     ("due_soon", gettext_lazy("Due soon"), {"sla": "due_soon"}),
     ("failed", gettext_lazy("Failed sends"), {"delivery": "failed", "status": "all"}),
+    ("mentions", gettext_lazy("Mentions me"), {"mentions": "me", "status": "all"}),
+    ("drafts", gettext_lazy("My drafts"), {"drafts": "me", "status": "all"}),
     ("pending", gettext_lazy("Pending"), {"status": "pending"}),
     ("snoozed", gettext_lazy("Snoozed"), {"status": "snoozed"}),
     ("closed", gettext_lazy("Closed"), {"status": "closed"}),
