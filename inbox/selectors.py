@@ -185,8 +185,28 @@ def conversation_list(*, organization: Organization, filters: ConversationFilter
         queryset = queryset.filter(Exists(Message.objects.unscoped().filter(
             conversation_id=OuterRef("pk"), state=DeliveryState.DRAFT, author_user_id=user.pk if user else None)))
     if filters.q:
-        queryset = queryset.filter(search_vector=search_query(filters.q))
+        # What customers wrote, or who they are: "@marie_l", "Marie Dupont". People are looked up
+        # first (a bounded list of ids) so the conversation query stays one index scan per side.
+        people = _contacts_matching(organization, filters.q)
+        matches = Q(search_vector=search_query(filters.q))
+        if people:
+            matches |= Q(contact_id__in=people)
+        queryset = queryset.filter(matches)
     return queryset.order_by(*SORTS[filters.sort])
+
+
+PEOPLE_MATCH_LIMIT = 200
+
+
+def _contacts_matching(organization, text: str) -> list[int]:
+    needle = text.strip().lstrip("@")
+    if len(needle) < 2:
+        return []
+    return list(
+        Contact.objects.for_organization(organization)
+        .filter(Q(handle__icontains=needle) | Q(name__icontains=needle))
+        .values_list("pk", flat=True)[:PEOPLE_MATCH_LIMIT]
+    )
 
 
 def conversation_list_page(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:

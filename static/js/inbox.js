@@ -82,7 +82,7 @@
   const rowsBody = document.getElementById("rows");
   const newBar = document.getElementById("new-bar");
   const newCount = document.getElementById("new-count");
-  const filterQuery = inbox.dataset.filterQuery;
+  let filterQuery = inbox.dataset.filterQuery;
   const rowsUrl = inbox.dataset.rowsUrl;
   const pendingNew = new Set();
   let selected = -1;
@@ -177,6 +177,32 @@
     if (row) refreshConversations([row.dataset.id]);
   });
   document.body.addEventListener("vigie:bulk-done", reload);
+
+  // Filters apply as they change; the address keeps them (a reload or a shared link shows the
+  // same list). Typing in the search box waits for a pause.
+  const filtersForm = document.getElementById("filters");
+  if (filtersForm) {
+    document.getElementById("apply-filters").hidden = true;
+    let searchTimer = null;
+    function applyFilters() {
+      const params = new URLSearchParams();
+      new FormData(filtersForm).forEach(function (value, key) { if (value !== "") params.append(key, value); });
+      if (params.get("sort") === "recent") params.delete("sort");
+      filterQuery = params.toString();
+      inbox.dataset.filterQuery = filterQuery;
+      history.replaceState(null, "", location.pathname + (filterQuery ? "?" + filterQuery : ""));
+      reload();
+    }
+    filtersForm.addEventListener("change", function (event) {
+      if (event.target.id !== "search") applyFilters();
+    });
+    filtersForm.addEventListener("input", function (event) {
+      if (event.target.id !== "search") return;
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(applyFilters, 350);
+    });
+    filtersForm.addEventListener("submit", function (event) { event.preventDefault(); clearTimeout(searchTimer); applyFilters(); });
+  }
 
   // Counters beside the views: refreshed at most every 2 s while events flow.
   let countsTimer = null;

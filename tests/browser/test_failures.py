@@ -109,3 +109,29 @@ def test_rows_show_what_the_keyboard_just_did(desk, login, sandbox, language):
     page.keyboard.press("e")
     expect(rows.nth(1)).to_have_class(re.compile("left-view"))
     expect(rows.nth(1).locator("[data-testid=row-status]")).to_have_text(words["closed"])
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_filters_apply_as_they_change_and_the_address_keeps_them(desk, login, sandbox, language):
+    organization = desk["organization"]
+    desk["camille"].language = language
+    desk["camille"].save(update_fields=["language"])
+    sandbox.inject_x_mention("@AirDemo my flight was cancelled, thanks for nothing", author="angry_ann")
+    sandbox.inject_x_mention("@AirDemo merci pour ce vol parfait 👏", author="happy_hugo")
+    poll_channel(desk["channel"].pk)
+    page = login(desk["camille"])
+    open_inbox(page, organization)
+    expect(page.locator("#rows tr.row")).to_have_count(2)
+    expect(page.locator("#apply-filters")).to_be_hidden()
+    page.select_option("select[name=sentiment]", "negative")
+    expect(page.locator("#rows tr.row")).to_have_count(1)
+    expect(page.locator("#rows")).to_contain_text("thanks for nothing")  # sarcasm, filed as negative
+    expect(page).to_have_url(re.compile(r"\?sentiment=negative$"))
+    page.select_option("select[name=sentiment]", "")
+    page.fill("#search", "happy_h")  # a person, by handle
+    expect(page.locator("#rows tr.row")).to_have_count(1)
+    expect(page.locator("#rows")).to_contain_text("vol parfait")
+    expect(page).to_have_url(re.compile(r"\?q=happy_h$"))
+    page.reload()
+    expect(page.locator("#search")).to_have_value("happy_h")
+    expect(page.locator("#rows tr.row")).to_have_count(1)

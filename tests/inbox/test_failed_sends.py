@@ -131,3 +131,14 @@ def test_a_row_that_left_the_view_still_shows_its_new_status_and_snooze(client_f
     html = client_for(agent).get(page("inbox-rows", organization),
                                  {"status": "all", "ids": str(conversation.pk)}).content.decode()
     assert ">Closed<" in html
+
+
+def test_search_finds_people_by_name_and_handle(client_for, agent, organization):
+    ConversationFactory(organization=organization, preview="Bagage en retard", contact__handle="@marie_l",
+                        contact__name="Marie Lefèvre")
+    ConversationFactory(organization=organization, preview="Autre client", contact__handle="@paul",
+                        contact__name="Paul Martin")
+    client = client_for(agent)
+    for query in ("@marie_l", "marie_l", "Lefèvre", "marie lef"):
+        html = client.get(page("inbox", organization), {"q": query}).content.decode()
+        assert "Bagage en retard" in html and "Autre client" not in html, query
