@@ -228,6 +228,7 @@ def conversation_counts(*, organization: Organization, user: User) -> dict[str, 
     if shared is None:
         shared = active.aggregate(
             open=Count("pk"),
+            new=Count("pk", filter=Q(status=ConversationStatus.NEW)),
             unassigned=Count("pk", filter=Q(assignee__isnull=True)),
             breached=Count("pk", filter=Q(sla_stopped_at__isnull=True, sla_due_at__lt=timezone.now())),
         )

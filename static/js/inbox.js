@@ -83,6 +83,8 @@
   const newBar = document.getElementById("new-bar");
   const newCount = document.getElementById("new-count");
   let filterQuery = inbox.dataset.filterQuery;
+  // New conversations nobody has opened yet count in the tab's title and icon.
+  if (window.vigieBadge) window.vigieBadge.set("inbox", Number(inbox.dataset.newCount) || 0);
   const rowsUrl = inbox.dataset.rowsUrl;
   const pendingNew = new Set();
   let selected = -1;
@@ -211,6 +213,7 @@
     countsTimer = setTimeout(function () {
       countsTimer = null;
       fetch(inbox.dataset.countsUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (counts) {
+        if (window.vigieBadge) window.vigieBadge.set("inbox", counts.new || 0);
         Object.keys(counts).forEach(function (key) {
           const badge = document.querySelector('[data-count="' + key + '"]');
           if (badge) badge.textContent = counts[key];

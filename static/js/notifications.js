@@ -1,19 +1,50 @@
 // The header's notification centre: unread count (live through the websocket), the latest
-// notifications when opened, mark read. The page title carries the unread count too.
+// notifications when opened, mark read. And the tab's badge: the page title and the favicon carry
+// what waits for the person (unread notifications, plus new conversations on the inbox page).
 (function () {
   "use strict";
+  const baseTitle = document.title.replace(/^\(\d+\) /, "");
+  const sources = {};
+  let icon = document.querySelector("link[rel=icon]");
+  const plainIcon = icon ? icon.href : "";
+
+  function drawIcon(total) {
+    if (!icon) return;
+    if (!total) { icon.href = plainIcon; return; }
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 64;
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#0a5cad";
+    context.beginPath(); context.arc(32, 32, 30, 0, 2 * Math.PI); context.fill();
+    context.fillStyle = "#cf222e";
+    context.beginPath(); context.arc(44, 20, 20, 0, 2 * Math.PI); context.fill();
+    context.fillStyle = "#fff";
+    context.font = "bold 26px sans-serif";
+    context.textAlign = "center"; context.textBaseline = "middle";
+    context.fillText(total > 99 ? "99" : String(total), 44, 21);
+    icon.href = canvas.toDataURL("image/png");
+  }
+  window.vigieBadge = {
+    set: function (source, n) {
+      sources[source] = Math.max(0, Number(n) || 0);
+      const total = Object.values(sources).reduce(function (a, b) { return a + b; }, 0);
+      document.title = (total ? "(" + total + ") " : "") + baseTitle;
+      document.documentElement.dataset.unread = String(total);
+      drawIcon(total);
+    },
+  };
+
   const centre = document.getElementById("notifications");
   if (!centre) return;
   const count = document.getElementById("notification-count");
   const items = document.getElementById("notification-items");
   const csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
-  const baseTitle = document.title.replace(/^\(\d+\) /, "");
 
   function setUnread(n) {
     n = Math.max(0, n);
     count.textContent = String(n);
     count.hidden = n === 0;
-    document.title = (n ? "(" + n + ") " : "") + baseTitle;
+    window.vigieBadge.set("notifications", n);
   }
   function unread() { return Number(count.textContent) || 0; }
   setUnread(unread());

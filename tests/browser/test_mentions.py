@@ -33,6 +33,9 @@ def test_a_mention_reaches_the_other_browsers_notification_centre(desk, login, s
     alex = login(desk["alex"])
     open_inbox(alex, organization)
     expect(alex.locator("[data-testid=notification-count]")).to_be_hidden()
+    # The tab shows what waits: one new conversation nobody has opened.
+    expect(alex).to_have_title(re.compile(r"^\(1\) "))
+    assert alex.evaluate("document.querySelector('link[rel=icon]').href").startswith("data:image/png")
 
     camille = login(desk["camille"])
     camille.goto(alex.url.split("/o/")[0] + f"/o/{organization.slug}/inbox/{conversation.pk}/")
@@ -42,7 +45,7 @@ def test_a_mention_reaches_the_other_browsers_notification_centre(desk, login, s
     # Alex, on another page in another browser, sees it arrive without reloading.
     count = alex.locator("[data-testid=notification-count]")
     expect(count).to_have_text("1")
-    expect(alex).to_have_title(re.compile(r"^\(1\) "))
+    expect(alex).to_have_title(re.compile(r"^\(2\) "))  # and now a mention as well
     alex.click("#notifications > summary")
     item = alex.locator("[data-testid=notification-list] li.notification.unread")
     expect(item).to_contain_text(words["mentioned"])
