@@ -322,6 +322,8 @@ class Message(OrganizationOwnedModel):
     parent_external_id = models.CharField(max_length=300, blank=True)
     is_private = models.BooleanField(default=False)
     text = models.TextField()
+    # The author edited the post on the platform after it arrived (an X edit): `text` is the latest version.
+    edited = models.BooleanField(default=False)
     url = models.URLField(max_length=500, blank=True)
     author_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
     author_user = models.ForeignKey(

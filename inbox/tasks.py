@@ -147,12 +147,28 @@ def _poll_channel(channel_id: int) -> int:
     with transaction.atomic():
         result = mentions_ingest(channel=channel, items=fetched.items)
         channel_services.channel_poll_succeeded(channel=channel, cursor=fetched.cursor,
-                                                more_waiting=not fetched.exhausted)
+                                                more_waiting=fetched.more_waiting)
     if fetched.rate_limit and fetched.rate_limit.remaining == 0 and fetched.rate_limit.reset_at:
         channel.refresh_from_db(fields=["next_poll_at"])
         if channel.next_poll_at < fetched.rate_limit.reset_at:
             Channel.objects.unscoped().filter(pk=channel.pk).update(next_poll_at=fetched.rate_limit.reset_at)
+    elif fetched.more_waiting:
+        _poll_again_now(channel)
     return result.created
+
+
+def _poll_again_now(channel: Channel) -> None:
+    """A page limit cut the read short: the rest of the burst is read at once, not at the next beat tick.
+
+    The channel is claimed again the way `channels_claim_due` claims it (lease pushed ahead, only if
+    still due), so a beat tick that got there first keeps it and the channel is never polled twice at
+    once; if this task is lost, the lease expires and beat takes the channel up again."""
+    now = timezone.now()
+    claimed = (Channel.objects.unscoped()
+               .filter(pk=channel.pk, status=ChannelStatus.HEALTHY, next_poll_at__lte=now)
+               .update(next_poll_at=now + POLL_LEASE))
+    if claimed:
+        poll_channel.delay(channel.pk)
 
 
 # Platforms whose API honours our idempotency key: sending the same key twice gives back the first
@@ -281,8 +297,12 @@ def send_message(self, message_id: int) -> str:
 
 def _private_recipient(message: Message) -> str:
     """Where a private reply goes. The send and the look-up of an interrupted send both ask here: a
-    look-up in another conversation than the send's would find nothing and send it twice."""
-    return message.conversation.contact.external_id
+    look-up in another conversation than the send's would find nothing and send it twice.
+
+    A private conversation's own address (an X group conversation, "dm:<person>"): a reply in a group
+    goes to the group, not to whoever wrote last. A private answer to a public post goes to its author."""
+    conversation = message.conversation
+    return conversation.thread_key if conversation.is_private else conversation.contact.external_id
 
 
 def _channel_refuses(task, message: Message, channel: Channel, now) -> str | None:

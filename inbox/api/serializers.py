@@ -88,7 +88,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Message
-        fields = ["id", "direction", "kind", "platform", "external_id", "parent_external_id", "is_private", "text",
+        fields = ["id", "direction", "kind", "platform", "external_id", "parent_external_id", "is_private", "text", "edited",
                   "url", "author_contact", "author_user", "channel", "created_at", "language", "sentiment", "state",
                   "error", "error_code", "attempts", "sent_at"]
 

@@ -38,9 +38,10 @@ from inbox.connectors.common import (
     DEFAULT_TIMEOUT,
     LOOKUP_CLOCK_MARGIN,
     LOOKUP_PAGES,
-    Watermark,
+    Entry,
     from_epoch,
     parse_time,
+    read_newest_first,
     same_text,
 )
 from inbox.connectors.outbound import AddressRefused, GuardedHTTPXTransport
@@ -134,34 +135,26 @@ class BlueskyConnector:
             self.did = profile.did if profile else ""
 
     def fetch(self, cursor: dict[str, Any]) -> FetchResult:
-        """Cursor: {"since": ISO indexedAt of the newest notification, "ids": uris seen at that time}."""
-        watermark = Watermark(cursor)
-        items: list[PlatformItem] = []
-        exhausted = True
+        """Cursor: {"since": ISO indexedAt of the newest notification read, "ids": uris seen at that time,
+        "resume": where a read cut short by the page limit continues} (see `read_newest_first`)."""
+
+        def read_page(page_cursor: str | None) -> tuple[list[Entry], str | None]:
+            answer = self.client.app.bsky.notification.list_notifications(params={
+                "reasons": ["mention", "reply"], "limit": self.page_size, "cursor": page_cursor})
+            entries = []
+            for notification in answer.notifications:
+                moment = parse_time(notification.indexed_at)
+                if moment is not None:
+                    entries.append(Entry(id=notification.uri, moment=moment, value=notification,
+                                         wanted=notification.reason in ("mention", "reply")))
+            return entries, answer.cursor
+
         with self._translated_errors("reading notifications"):
             self._login()
-            page_cursor = None
-            for _ in range(self.page_limit):
-                answer = self.client.app.bsky.notification.list_notifications(params={
-                    "reasons": ["mention", "reply"], "limit": self.page_size, "cursor": page_cursor})
-                reached_seen = False
-                for notification in answer.notifications:
-                    moment = parse_time(notification.indexed_at)
-                    if moment is None or notification.reason not in ("mention", "reply"):
-                        continue
-                    if not watermark.covers(moment):
-                        reached_seen = True
-                        break
-                    if watermark.is_new(notification.uri, moment):
-                        items.append(notification_item(notification))
-                        watermark.saw(notification.uri, moment)
-                page_cursor = answer.cursor
-                if reached_seen or not page_cursor:
-                    break
-            else:
-                exhausted = False
+            notifications, state, exhausted = read_newest_first(read_page, cursor, page_limit=self.page_limit)
+            items = [notification_item(notification) for notification in notifications]
         items.sort(key=lambda item: item.created_at)
-        return FetchResult(items=items, cursor=watermark.state() or dict(cursor), exhausted=exhausted)
+        return FetchResult(items=items, cursor=state, exhausted=exhausted)
 
     def send_reply(self, *, text: str, in_reply_to_external_id: str, idempotency_key: str) -> SentMessage:
         with self._translated_errors("sending a reply", sending=True):

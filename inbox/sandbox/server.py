@@ -98,6 +98,8 @@ class PlatformSandbox:
                 return handler(request, **groups)
         with state.lock:
             state.requests_seen[platform] = state.requests_seen.get(platform, 0) + 1
+            call = f"{request.method} {request.path}"
+            state.paths_seen[call] = state.paths_seen.get(call, 0) + 1
             rule = state.failure_for(platform, request.path)
         if rule and rule.mode == "slow":
             time.sleep(rule.delay_ms / 1000)

@@ -292,6 +292,9 @@ def mentions_ingest(
             result.duplicates += len(candidates) - len(fresh)
             if fresh:
                 _write_isolating_failures(channel, fresh, now, result, rejected)
+            # After the insert: an edit whose original never reached the inbox is new and edited at once.
+            edited_in = _record_edits(organization_id, channel.platform, [item for item in candidates if item.edited])
+            result.conversation_ids = list(dict.fromkeys([*result.conversation_ids, *edited_in]))
         if rejected:
             _record_dead_letters(channel, rejected, now)
             result.dead_letters = len(rejected)
@@ -367,6 +370,37 @@ def _record_dead_letters(channel: Channel, rejected: list[tuple[Any, str]], now:
         else:
             by_key[key] = [channel.organization_id, channel.pk, key, payload, _storable(reason), 1, now]
     unnest_insert(DeadLetter, _DEAD_LETTER_COLUMNS, list(by_key.values()), suffix=_DEAD_LETTER_UPSERT)
+
+
+def _version(raw: dict[str, Any]) -> int:
+    """Which version of a post a raw payload holds (X: each edit has a larger id)."""
+    value = str((raw or {}).get("id", ""))
+    return int(value) if value.isdigit() else 0
+
+
+def _record_edits(organization_id: int, platform: str, edits: Sequence[PlatformItem]) -> list[int]:
+    """An edited post stays one message, under its original id: it takes the latest text and shows as
+    edited. An older version read late (a back-fill reaching it after the edit) changes nothing.
+    Answers the conversations whose messages changed."""
+    changed: list[int] = []
+    for item in edits:
+        messages = Message.objects.unscoped().filter(organization_id=organization_id, platform=platform,
+                                                     external_id=item.external_id)
+        for message in messages.only("pk", "conversation_id", "text", "edited", "raw"):
+            if (message.edited and message.text == item.text) or _version(message.raw) > _version(item.raw):
+                continue
+            Message.objects.unscoped().filter(pk=message.pk).update(text=item.text, edited=True, raw=item.raw)
+            changed.append(message.conversation_id)
+            # The inbox row shows the latest words, and search finds the new ones too.
+            conversation = Conversation.objects.unscoped().only("preview", "search_text").get(pk=message.conversation_id)
+            fields = {}
+            if conversation.preview == message.text[:PREVIEW_LENGTH]:
+                fields["preview"] = item.text[:PREVIEW_LENGTH]
+            if len(conversation.search_text) < SEARCH_TEXT_LIMIT:
+                fields["search_text"] = f"{conversation.search_text}\n{item.text}"[:SEARCH_TEXT_LIMIT]
+            if fields:
+                Conversation.objects.unscoped().filter(pk=conversation.pk).update(**fields)
+    return changed
 
 
 def _conversations_of_messages(organization_id: int, platform: str, external_ids: set[str]) -> dict[str, Any]:

@@ -2,4 +2,6 @@
 
 from pathlib import Path
 
-FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures"
+# Copies of the recorded X API v2 responses from the project's shared fixtures (../shared/fixtures/x),
+# kept in the repository so that tests never read outside it.
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
