@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('inbox', '0008_dead_letters_once_per_item'),
+        ('inbox', '0009_message_edited'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
