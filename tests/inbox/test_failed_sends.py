@@ -142,3 +142,16 @@ def test_search_finds_people_by_name_and_handle(client_for, agent, organization)
     for query in ("@marie_l", "marie_l", "Lefèvre", "marie lef"):
         html = client.get(page("inbox", organization), {"q": query}).content.decode()
         assert "Bagage en retard" in html and "Autre client" not in html, query
+
+
+def test_the_api_lists_failed_sends_with_their_code(api_for, agent, organization, conversation):
+    failed_reply(conversation, agent, code="needs_reconnect", error="@AirDemo needs to be reconnected")
+    ConversationFactory(organization=organization, preview="Tout va bien")
+    api = api_for(agent)
+    listing = reverse("api:conversation-list", kwargs={"organization_slug": organization.slug})
+    response = api.get(listing, {"delivery": "failed", "status": "all"})
+    assert response.status_code == 200
+    [row] = response.json()["results"]
+    assert row["id"] == conversation.pk and row["reply_failure_code"] == "needs_reconnect"
+    refused = api.get(listing, {"delivery": "sometimes"})
+    assert refused.status_code == 400 and "Use failed" in str(refused.json())
