@@ -1,3 +1,5 @@
+from config.resilience import redis_recently_down
+
 from .roles import Permission, role_can
 from .notifications import unread_count
 from .selectors import memberships_of
@@ -16,3 +18,8 @@ def current_organization(request):
         context["can"] = {permission.value: role_can(membership.role, permission) for permission in Permission}
         context["unread_notifications"] = unread_count(organization_id=membership.organization_id, user=user)
     return context
+
+
+def live_outage(request):
+    """Whether this page was served while Redis was failing: it then says it may be stale."""
+    return {"live_outage": redis_recently_down()}

@@ -40,7 +40,7 @@ class InboxConsumer(OrganizationConsumer):
             await database_sync_to_async(mark_online)(user_id=self.user_id)
             if self.conversation_id:
                 await self._touch()
-            await self.send_json({"type": "pong"})
+            await self.pong()
 
     async def _join(self, conversation_id) -> None:
         try:
