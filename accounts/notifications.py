@@ -76,13 +76,19 @@ def mark_online(*, user_id: int) -> None:
     """Called by the websocket on connect and on every ping."""
     from django.core.cache import cache
 
-    cache.set(_online_key(user_id), timezone.now().timestamp(), int(ONLINE_WITHIN.total_seconds()))
+    try:
+        cache.set(_online_key(user_id), timezone.now().timestamp(), int(ONLINE_WITHIN.total_seconds()))
+    except Exception:  # noqa: BLE001 - Redis away: the socket's own liveness check reports it, not this
+        logger.debug("could not mark user %s online", user_id, exc_info=True)
 
 
 def is_online(*, user_id: int) -> bool:
     from django.core.cache import cache
 
-    return cache.get(_online_key(user_id)) is not None
+    try:
+        return cache.get(_online_key(user_id)) is not None
+    except Exception:  # noqa: BLE001 - unknown counts as offline: an e-mail too many beats a mention missed
+        return False
 
 
 # --- the e-mail sweep --------------------------------------------------------------------------

@@ -125,3 +125,18 @@ def test_mentions_me_and_my_drafts_views(client_for, organization, team, convers
     drafts = client.get(url("inbox", organization), {"drafts": "me", "status": "all"}).content.decode()
     assert "Brouillon en cours" in drafts and "Autre sujet" not in drafts and "Valise perdue" not in drafts
     assert "Me mentionnent" in mentions and "Mes brouillons" in mentions
+
+
+def test_redis_away_neither_breaks_the_socket_nor_stops_the_email(organization, team, conversation, monkeypatch):
+    """Online marking is best effort: with the cache unreachable the person counts as offline."""
+    from django.core.cache import cache
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr(cache, "set", unreachable)
+    monkeypatch.setattr(cache, "get", unreachable)
+    camille, alex = team
+    notifications.mark_online(user_id=alex.pk)  # no exception reaches the websocket
+    services.note_add(conversation=conversation, author=camille, text="@alex dossier urgent")
+    assert notifications.notifications_email_unseen(now=timezone.now() + timedelta(minutes=6)) == 1
