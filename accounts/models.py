@@ -171,3 +171,24 @@ class ApiToken(OrganizationOwnedModel):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+class Notification(OrganizationOwnedModel):
+    """Something a person should see: a colleague's @mention in a note, and later other kinds
+    (an on-call alert...). Generic on purpose: a kind, a title and a link are all the header's
+    notification centre and the e-mail need."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)  # "mention", ...
+    title = models.CharField(max_length=300)
+    link = models.CharField(max_length=500, blank=True)  # a path inside the app
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Set once the "you were mentioned" e-mail went out, so the sweep sends it once.
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(OrganizationOwnedModel.Meta):
+        indexes = [
+            models.Index(fields=["organization", "recipient", "-created_at"], name="notification_list"),
+            # The e-mail sweep: unread, not yet e-mailed.
+            models.Index(fields=["created_at"], name="notification_to_email",
+                         condition=models.Q(read_at__isnull=True, emailed_at__isnull=True)),
+        ]

@@ -11,6 +11,7 @@ organization_urlpatterns = [
     path("members/", views.MemberListView.as_view(), name="member-list"),
     path("members/<int:pk>/", views.MemberDetailView.as_view(), name="member-detail"),
     path("api-tokens/", views.ApiTokenListView.as_view(), name="token-list"),
+    path("notifications/", views.NotificationsView.as_view(), name="notifications"),
 ]
 
 # Pages outside any organization: joining one, resetting a password, one's own profile.

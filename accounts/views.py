@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView, View
 
-from . import selectors, services
+from . import notifications, selectors, services
 from .forms import (
     AcceptInvitationForm,
     ApiTokenForm,
@@ -355,3 +355,22 @@ def _local_path(request, next_url: str, default: str) -> str:
     if next_url.startswith("/") and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         return next_url
     return default
+class NotificationsView(OrganizationPageMixin, View):
+    """The header's notification centre: GET lists the latest (a fragment the header opens),
+    POST marks them read (`ids` as "1,2,3", or none for all)."""
+
+    def get(self, request, *args, **kwargs):
+        return render(request, "accounts/_notifications.html", {
+            "notifications": notifications.notifications_for(organization_id=self.organization.pk, user=request.user),
+        })
+
+    def post(self, request, *args, **kwargs):
+        raw = (request.POST.get("ids") or "").strip()
+        try:
+            ids = [int(value) for value in raw.split(",") if value.strip()] if raw else None
+        except ValueError:
+            return HttpResponse(_("Use notification ids separated by commas."), status=400,
+                                content_type="text/plain; charset=utf-8")
+        notifications.notifications_mark_read(organization_id=self.organization.pk, user=request.user, ids=ids)
+        unread = notifications.unread_count(organization_id=self.organization.pk, user=request.user)
+        return JsonResponse({"unread": unread})

@@ -268,6 +268,8 @@ MAILERS = {
 del EMAIL_BACKEND
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Vigie <vigie@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address people open Vigie at, for links in e-mails (notifications of @mentions).
+SITE_URL = env("SITE_URL", "http://localhost:8000")
 
 # --- API ---------------------------------------------------------------------------------------
 
@@ -369,6 +371,7 @@ CELERY_BEAT_SCHEDULE = {
     "snoozed-conversations": {"task": "inbox.tasks.sweep_snoozed_conversations", "schedule": 60.0},
     # Often: an interrupted send is settled within a minute (VIGIE_SEND_IN_FLIGHT_SECONDS + this).
     "stuck-sends": {"task": "inbox.tasks.sweep_stuck_sends", "schedule": 10.0},
+    "unseen-notifications": {"task": "accounts.tasks.email_unseen_notifications", "schedule": 60.0},
     # Replies queued while Redis was down leave within seconds of its return.
     "unqueued-replies": {"task": "inbox.tasks.sweep_unqueued_replies", "schedule": 5.0},
     "webhook-deliveries": {"task": "inbox.tasks.sweep_webhook_deliveries", "schedule": 30.0},

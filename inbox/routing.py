@@ -10,6 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from .models import Priority
+
 CONDITION_KEYS = {"channels", "keywords", "exclude_keywords", "languages", "sentiment_below", "sentiment_above",
                   "min_followers", "kinds"}
 
@@ -46,6 +48,9 @@ class RoutingInput:
     followers: int
     channel_id: int
     kind: str
+    # A mention with nothing to answer ("ok thanks", praise) may be tagged and routed to a
+    # team, but no rule lifts it above normal priority: reach alone is not urgency.
+    needs_answer: bool = True
 
 
 @dataclass
@@ -173,8 +178,11 @@ def route(rules: list[CompiledRule], item: RoutingInput) -> RoutingDecision:
         if rule.team_id is not None and decision.team_id is None:
             decision.team_id = rule.team_id
         decision.tag_ids.update(rule.tag_ids)
-        if rule.priority is not None and (decision.priority is None or rule.priority > decision.priority):
-            decision.priority = rule.priority
+        priority = rule.priority
+        if priority is not None and not item.needs_answer:
+            priority = min(priority, Priority.NORMAL)
+        if priority is not None and (decision.priority is None or priority > decision.priority):
+            decision.priority = priority
         if rule.stop_processing:
             break
     return decision

@@ -73,7 +73,11 @@ class ConversationListSerializer(serializers.ModelSerializer):
         fields = ["id", "channel", "contact", "is_private", "status", "snoozed_until", "assignee", "team", "priority",
                   "tags", "language", "sentiment", "preview", "message_count", "reach", "created_at",
                   "last_message_at", "first_response_at", "sla_due_at", "sla_paused_at", "sla_stopped_at",
-                  "sla_breached_at"]
+                  "sla_breached_at", "reply_failure_code"]
+        extra_kwargs = {"reply_failure_code": {
+            "help_text": "Set while the latest reply failed or may have been posted (maybe_sent, needs_reconnect, "
+                         "channel_paused, credentials, unavailable, or the platform's refusal code); empty otherwise. "
+                         "List them with ?delivery=failed&status=all."}}
 
     def get_team(self, conversation) -> dict | None:
         return {"id": conversation.team_id, "name": conversation.team.name} if conversation.team_id else None

@@ -12,11 +12,13 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.live import broadcast_on_commit
 from accounts.models import Membership, Team, User
+from accounts.notifications import notify
 
 from ..models import (
     Activity,
@@ -250,10 +252,17 @@ def note_add(*, conversation: Conversation, author: User, text: str) -> Note:
                             data={"note_id": note.pk, "mentioned": [u.display_name for u in mentioned]})
     conversation.save(update_fields=["updated_at"])
     _broadcast([conversation], reason="note")
+    link = reverse("conversation", kwargs={"organization_slug": conversation.organization.slug,
+                                           "pk": conversation.pk}) + f"#note-{note.pk}"
+    who = conversation.contact.handle or conversation.contact.name
     for user in mentioned:
-        broadcast_on_commit(organization_id=conversation.organization_id, topic=f"user.{user.pk}",
-                            event={"type": "note.mentioned", "conversation_id": conversation.pk, "note_id": note.pk,
-                                   "by": author.display_name})
+        if user.pk == author.pk:
+            continue
+        # Written in the recipient's language: the title is shown and e-mailed as stored.
+        with translation.override(user.language or conversation.organization.language):
+            title = _("%(author)s mentioned you in a note on %(contact)s's conversation: “%(text)s”") % {
+                "author": author.display_name, "contact": who, "text": text[:120]}
+        notify(organization_id=conversation.organization_id, recipient=user, kind="mention", title=title, link=link)
     return note
 
 

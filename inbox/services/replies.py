@@ -51,6 +51,22 @@ def _event(message: Message, kind: str) -> None:
     )
 
 
+def _refresh_reply_failure(organization_id: int, conversation_id: int) -> None:
+    """Copy the latest reply's failure (or its absence) onto the conversation, for its row and
+    the "Failed sends" view. The latest reply decides: a newer reply queued or sent after a
+    failed one clears the badge, a retry clears it until the outcome is known."""
+    latest = (
+        Message.objects.for_organization(organization_id)
+        .filter(conversation_id=conversation_id, direction=Direction.OUTBOUND).exclude(state=DeliveryState.DRAFT)
+        .order_by("-created_at", "-pk").only("state", "error", "error_code").first()
+    )
+    failed = latest is not None and latest.state == DeliveryState.FAILED
+    Conversation.objects.for_organization(organization_id).filter(pk=conversation_id).update(
+        reply_failure_code=(latest.error_code or "failed") if failed else "",
+        reply_failure=latest.error[:500] if failed else "",
+    )
+
+
 def _check_channel(conversation: Conversation, channel: Channel, *, confirm_other_channel: bool) -> None:
     if channel.organization_id != conversation.organization_id:
         raise ValidationError(_("That channel belongs to another organization."))
@@ -157,6 +173,7 @@ def reply_compose(*, conversation: Conversation, author: User, text: str, channe
     if conversation.assignee_id is None:
         conversation.assignee = author
         conversation.save(update_fields=["assignee", "updated_at"])
+    _refresh_reply_failure(conversation.organization_id, conversation.pk)
     _event(message, "message.queued")
     _enqueue_send(message)
     return message
@@ -234,6 +251,7 @@ def reply_retry(*, message: Message, actor: User) -> Message:
     message.error = ""
     message.error_code = ""
     message.save(update_fields=["state", "error", "error_code"])
+    _refresh_reply_failure(message.organization_id, message.conversation_id)
     _event(message, "message.queued")
     _enqueue_send(message)
     return message
@@ -270,6 +288,7 @@ def message_mark_sent(*, message: Message, external_id: str, url: str = "", raw:
     Activity.objects.create(organization_id=message.organization_id, conversation=conversation, actor=message.author_user,
                             verb=ActivityVerb.REPLY_SENT, created_at=now, data={"message_id": message.pk,
                                                                                "external_id": external_id})
+    _refresh_reply_failure(message.organization_id, message.conversation_id)
     _event(message, "message.sent")
     return message
 
@@ -283,5 +302,6 @@ def message_mark_failed(*, message: Message, error: str, code: str = "") -> Mess
     Activity.objects.create(organization_id=message.organization_id, conversation_id=message.conversation_id,
                             actor=message.author_user, verb=ActivityVerb.REPLY_FAILED, created_at=timezone.now(),
                             data={"message_id": message.pk, "error": error})
+    _refresh_reply_failure(message.organization_id, message.conversation_id)
     _event(message, "message.failed")
     return message
