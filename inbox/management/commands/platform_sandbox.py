@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import sys
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError
 
 from inbox.demo import known_posts
 from inbox.sandbox import PlatformSandbox
@@ -20,7 +22,11 @@ def start_sandbox(host: str, port: int) -> tuple[PlatformSandbox, int]:
     # taken for duplicates (and fall behind the channels' stored cursors).
     sandbox.state.counter = itertools.count(int(time.time() * 1000) % 10**12)
     # A restarted sandbox has forgotten every post; the inbox has not, and people reply to them.
-    known = remember(sandbox, known_posts())
+    try:
+        known = remember(sandbox, known_posts())
+    except DatabaseError as error:  # not migrated yet: nothing was shown, so nothing to know
+        sys.stderr.write(f"The sandbox starts knowing no earlier post (the database is not ready: {error}).\n")
+        known = 0
     sandbox.start()
     return sandbox, known
 
