@@ -93,11 +93,11 @@ class BlueskyConnector:
                 raise SendRefused(f"Bluesky refused the post: {message}", code=code) from error
             raise ConnectorError(f"Bluesky rejected the request while {action}: {message}") from error
         except NetworkError as error:
-            raise PlatformUnavailable(f"Could not reach Bluesky while {action}: will retry.") from error
+            raise PlatformUnavailable(f"Could not reach Bluesky while {action}.") from error
         except RequestException as error:
             status = error.response.status_code if error.response else 0
             if status >= 500 or not status:
-                raise PlatformUnavailable(f"Bluesky is having trouble while {action}: will retry.") from error
+                raise PlatformUnavailable(f"Bluesky is having trouble while {action}.") from error
             raise ConnectorError(f"Bluesky answered {status} while {action}.") from error
         except AtProtocolError as error:
             raise ConnectorError(f"Bluesky failed while {action}: {error}") from error

@@ -82,8 +82,7 @@ class MastodonConnector:
             raise CredentialsRevoked("Mastodon says the access token was revoked or is invalid: reconnect the "
                                      "channel.") from error
         except (MastodonServerError, MastodonNetworkError) as error:
-            raise PlatformUnavailable(f"The Mastodon instance is unreachable or failing while {action}: "
-                                      "will retry.") from error
+            raise PlatformUnavailable(f"The Mastodon instance is unreachable or failing while {action}.") from error
         except MastodonNotFoundError as error:
             if sending:
                 raise SendRefused("Mastodon says the status no longer exists.", code="not_found") from error
