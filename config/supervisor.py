@@ -70,12 +70,17 @@ class Supervisor:
 
     def start(self, process: Process) -> None:
         argv = shlex.split(os.path.expandvars(process.command))
-        # Each process in a group of its own: Ctrl-C in the terminal reaches only this supervisor,
-        # which stops them in order, and a dead process's leftover children can be cleaned up.
-        process.popen = subprocess.Popen(argv, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, process_group=0, text=True, errors="replace",
-                                         bufsize=1)
         process.started_at = time.monotonic()
+        try:
+            # Each process in a group of its own: Ctrl-C in the terminal reaches only this supervisor,
+            # which stops them in order, and a dead process's leftover children can be cleaned up.
+            process.popen = subprocess.Popen(argv, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                             stdin=subprocess.DEVNULL, process_group=0, text=True,
+                                             errors="replace", bufsize=1)
+        except OSError as error:  # a missing program: say so, and try again later like any death
+            self.say("vigie", f"{process.name} could not start: {error}")
+            self._schedule_restart(process, "could not start")
+            return
         process.restart_at = None
         process.reader = threading.Thread(target=self._relay, args=(process, process.popen), daemon=True)
         process.reader.start()
@@ -90,10 +95,13 @@ class Supervisor:
         self._kill_group(process, signal.SIGKILL)  # what it left behind (a worker's pool) goes too
         if process.reader:
             process.reader.join(timeout=1)
+        process.popen = None
+        self._schedule_restart(process, how)
+
+    def _schedule_restart(self, process: Process, how: str) -> None:
         if time.monotonic() - process.started_at >= STEADY_SECONDS:
             process.delay = FIRST_DELAY
         wait, process.delay = process.delay, min(process.delay * 2, LONGEST_DELAY)  # one that keeps dying waits longer
-        process.popen = None
         process.restart_at = time.monotonic() + wait
         self.say("vigie", f"{process.name} {how}; restarting it in {wait:g} s (the others keep running)")
 
