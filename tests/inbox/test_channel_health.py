@@ -9,28 +9,11 @@ from django.utils import timezone
 from inbox.models import Channel, ChannelStatus, DeliveryState, Message
 from inbox.services import channels as channel_services
 from inbox.tasks import poll_channel, send_message
-from tests.factories import ChannelFactory, OrganizationFactory
+from tests.factories import ChannelFactory
 
 from .test_tasks import _outbound, sandbox_channel
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def org(db):
-    return OrganizationFactory(slug="airdemo-health")
-
-
-@pytest.fixture
-def health_events():
-    seen = []
-
-    def listener(channel, status, reason):
-        seen.append((channel.pk, status, reason))
-
-    channel_services.register_health_listener(listener)
-    yield seen
-    channel_services._health_listeners.remove(listener)
 
 
 @pytest.fixture
