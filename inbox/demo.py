@@ -222,7 +222,7 @@ def known_posts() -> Iterator[dict[str, Any]]:
     messages = (
         Message.objects.unscoped().filter(direction=Direction.INBOUND, external_id__isnull=False)
         .select_related("author_contact", "conversation").order_by("created_at", "pk")
-        .only("platform", "external_id", "parent_external_id", "is_private", "kind", "text", "created_at",
+        .only("platform", "external_id", "parent_external_id", "is_private", "text", "created_at",
               "author_contact__external_id", "author_contact__handle", "author_contact__name",
               "conversation__thread_key")
     )
@@ -230,7 +230,7 @@ def known_posts() -> Iterator[dict[str, Any]]:
         contact = message.author_contact
         yield {
             "platform": message.platform, "id": message.external_id, "private": message.is_private,
-            "kind": message.kind, "text": message.text, "created_at": message.created_at.isoformat(),
+            "text": message.text, "created_at": message.created_at.isoformat(),
             "author": {"id": contact.external_id if contact else "", "handle": contact.handle if contact else "",
                        "name": contact.name if contact else ""},
             "thread_id": message.conversation.thread_key, "parent_id": message.parent_external_id,

@@ -7,8 +7,8 @@ inbound messages (inbox/demo.py: `known_posts`) and `remember` puts each back in
 world under its own id, as the platform would still have it. Remembered items go into no timeline:
 they were read already, and polls resume from the channels' stored cursors.
 
-An item is a plain dict (no Django here): platform, id, private, kind, text, created_at (ISO 8601),
-author {id, handle, name}, thread_id, parent_id.
+An item is a plain dict (no Django here): platform, id, private, text, created_at (ISO 8601),
+author {id, handle, name}, thread_id (the item itself when it opens the thread), parent_id.
 """
 
 from __future__ import annotations
