@@ -264,13 +264,14 @@ def _hand_terminal(fd: int, process_group: int) -> None:
         signal.signal(signal.SIGTTOU, previous)
 
 
-def _run(argv: list[str], environ: dict[str, str], *, own_terminal: bool = False) -> int:
+def _run(argv: list[str], environ: dict[str, str]) -> int:
     """Runs COMMAND to its end and returns its status.
 
-    own_terminal (`make run`): COMMAND gets the terminal's foreground to itself, so Ctrl-C reaches
-    it alone; it stops its processes and ends with 0, and make, which never saw the Ctrl-C, ends
-    with that 0 too instead of dying of the signal ("make: *** [run] Error 130" / "Interrupt")."""
-    terminal = _terminal() if own_terminal else None
+    At a terminal, COMMAND gets the terminal's foreground to itself, so Ctrl-C reaches it alone:
+    `make run` stops its processes and ends with 0, a `make shell` only drops the line being typed,
+    and make, which never saw the Ctrl-C, ends with the command's status instead of dying of the
+    signal ("make: *** [run] Error 130" / "Interrupt")."""
+    terminal = _terminal()
     child = subprocess.Popen(argv, env=environ, process_group=0 if terminal is not None else None)
     if terminal is not None:
         _hand_terminal(terminal, child.pid)
@@ -300,7 +301,7 @@ def main(argv: list[str]) -> int:
     try:
         if mode == "--instance":
             with instance(environ) as environ:
-                return _run(argv, environ, own_terminal=True)
+                return _run(argv, environ)
         if mode in ("--attach", "--running"):
             attached_environ = attached(environ, required=mode == "--running")
             if attached_environ is not None:
