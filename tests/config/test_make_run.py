@@ -97,6 +97,8 @@ class Run:
                 child.kill()
             self.process.kill()
             self.process.wait()
+        for leftover in (ROOT / ".vigie").glob(f"celerybeat-schedule-{self.port}*"):
+            leftover.unlink()  # beat's file for this test's port, never used again
 
 
 @pytest.fixture(scope="module")
