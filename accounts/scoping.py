@@ -86,11 +86,24 @@ class OrganizationScopedManager(models.Manager.from_queryset(OrganizationScopedQ
     pass
 
 
+class CrossOrganizationQuerySet(models.QuerySet):
+    """The base manager's rows, across every organization (Django's own saves, deletes and related
+    lookups go through it). Its repr never runs the query: a debug page or an error report showing
+    a frame's variables (Model.save's `base_qs`) must not list other organizations' rows."""
+
+    def __repr__(self):
+        return f"<{self.model.__name__} rows across organizations (not listed)>"
+
+
+class CrossOrganizationManager(models.Manager.from_queryset(CrossOrganizationQuerySet)):
+    pass
+
+
 class OrganizationOwnedModel(models.Model):
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
 
     objects = OrganizationScopedManager()
-    all_organizations = models.Manager()  # noqa: DJ012 - the scoped manager must stay first (the default)
+    all_organizations = CrossOrganizationManager()  # noqa: DJ012 - the scoped manager must stay first (the default)
 
     class Meta:
         abstract = True

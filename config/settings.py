@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -182,7 +184,27 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every answer (Django's own middleware since 6.0, the django-csp
+# project merged into Django). Scripts and styles come from our own files only: no inline
+# <script>, event handler or style attribute anywhere (static/js/pages.js does what they did), and
+# htmx may not evaluate attributes. Avatars are platforms' images, hence https: for images.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "https:", *(["http:"] if DEBUG else [])],  # the sandbox's, in development
+    "connect-src": [CSP.SELF],  # the live websocket: 'self' covers ws(s):// on the same host
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# Error pages, e-mails and logged reports never show credentials, tokens or other tenants' rows,
+# DEBUG or not (config/error_reports.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reports.VigieExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "config.error_reports.VigieExceptionReporter"
 
 # --- Internationalisation ----------------------------------------------------------------------
 
@@ -241,7 +263,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "config.api_limits.RateLimitedTokenAuthentication",
+        "config.api_limits.AnonymousRateLimit",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -251,7 +274,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "config.api.NewestFirstCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_RATES": {"user": "600/min"},
+    # 429 with Retry-After beyond these (config/api.py): per token, per person, per address.
+    "DEFAULT_THROTTLE_CLASSES": ["config.api_limits.TokenRateThrottle", "config.api_limits.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env("API_RATE_PER_TOKEN", "300/min"),
+        "user": env("API_RATE_PER_USER", "600/min"),
+        "anon": env("API_RATE_ANONYMOUS", "60/min"),
+    },
     "EXCEPTION_HANDLER": "config.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -264,6 +293,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The ways to authenticate; AnonymousRateLimit only counts anonymous requests, it is not one.
+    "AUTHENTICATION_WHITELIST": [
+        "rest_framework.authentication.SessionAuthentication",
+        "config.api_limits.RateLimitedTokenAuthentication",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "inbox.models.ConversationStatus",
         "ChannelStatusEnum": "inbox.models.ChannelStatus",
@@ -300,6 +334,7 @@ CELERY_BEAT_SCHEDULE = {
     "sla-breaches": {"task": "inbox.tasks.sweep_sla_breaches", "schedule": 30.0},
     "snoozed-conversations": {"task": "inbox.tasks.sweep_snoozed_conversations", "schedule": 60.0},
     "stuck-sends": {"task": "inbox.tasks.sweep_stuck_sends", "schedule": 60.0},
+    "webhook-deliveries": {"task": "inbox.tasks.sweep_webhook_deliveries", "schedule": 30.0},
 }
 
 # --- Vigie -------------------------------------------------------------------------------------
@@ -328,7 +363,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Tokens in URLs and headers that a library's exception may quote are blanked (config/error_reports.py).
+    "filters": {"redact_secrets": {"()": "config.error_reports.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -10,10 +10,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.generic import TemplateView
 
-from accounts.roles import Permission
+from accounts.roles import Permission, role_can
 from accounts.tenancy import OrganizationPageMixin, access_by_id
 
 from . import selectors
@@ -68,6 +70,9 @@ class ChannelConnectView(OrganizationPageMixin, TemplateView):
             context["form"] = kwargs.get("form") or form_class()
         return context
 
+    # The form carries the channel's secrets: never on an error page or in an error report.
+    @method_decorator(sensitive_post_parameters())
+    @method_decorator(sensitive_variables("form", "credentials"))
     def post(self, request, *args, **kwargs):
         form_class = self.form_class()
         if form_class is None:
@@ -106,8 +111,10 @@ class ChannelDetailView(_ChannelPage):
         context["channel"] = channel
         context["paused"] = channel.status == ChannelStatus.DISABLED
         route = WEBHOOK_ROUTES.get(channel.platform)
-        if route:
-            context["webhook_url"] = self.request.build_absolute_uri(reverse(route, kwargs={"channel_id": channel.pk}))
+        if route and role_can(self.membership.role, Permission.MANAGE_CHANNELS):
+            # The address holds the channel's webhook token: shown to those who connect channels only.
+            context["webhook_url"] = self.request.build_absolute_uri(
+                reverse(route, kwargs={"token": channel.webhook_token}))
         return context
 
     def post(self, request, *args, **kwargs):

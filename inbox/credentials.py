@@ -13,12 +13,14 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.views.decorators.debug import sensitive_variables
 
 
 class CredentialsUnreadable(Exception):
     pass
 
 
+@sensitive_variables()
 def _fernet() -> MultiFernet:
     keys = settings.CREDENTIALS_KEYS
     if not keys:
@@ -29,10 +31,12 @@ def _fernet() -> MultiFernet:
     return MultiFernet([Fernet(key) for key in keys])
 
 
+@sensitive_variables()
 def encrypt_credentials(values: dict[str, Any]) -> str:
     return _fernet().encrypt(json.dumps(values, sort_keys=True).encode()).decode()
 
 
+@sensitive_variables()
 def decrypt_credentials(token: str) -> dict[str, Any]:
     if not token:
         return {}

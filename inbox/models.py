@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -43,6 +44,12 @@ class ChannelStatus(models.TextChoices):
     DISABLED = "disabled", _("Paused")
 
 
+def new_webhook_token() -> str:
+    """The secret part of a channel's webhook address: 256 random bits, so addresses cannot be
+    enumerated or guessed the way sequential ids could."""
+    return secrets.token_urlsafe(32)
+
+
 class Channel(OrganizationOwnedModel):
     """A brand account connected on one platform (never a personal account)."""
 
@@ -68,6 +75,8 @@ class Channel(OrganizationOwnedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The platform calls /webhooks/<platform>/<webhook_token>/: the address names no id.
+    webhook_token = models.CharField(max_length=64, unique=True, default=new_webhook_token, editable=False)
 
     class Meta(OrganizationOwnedModel.Meta):
         constraints = [
@@ -445,3 +454,25 @@ class DeadLetter(OrganizationOwnedModel):
 
     class Meta(OrganizationOwnedModel.Meta):
         indexes = [models.Index(fields=["organization", "-created_at"], name="dead_letter_recent")]
+
+
+class WebhookDelivery(OrganizationOwnedModel):
+    """A verified webhook delivery, written before the platform gets its 200 and ingested from here
+    by a worker (inbox.tasks.ingest_webhook_delivery). If the task is lost (Redis down between the
+    commit and the enqueue, a worker killed), the sweep finds the row still unprocessed and enqueues
+    it again: acknowledged means stored, never merely queued."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    # The raw signed body, as received: bytea keeps every byte the platform sent.
+    body = models.BinaryField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    # When the sweep last handed it to a worker: a backlog is not flooded with copies of its tasks.
+    swept_at = models.DateTimeField(null=True, blank=True)
+    # Ingested, or given up after too many attempts (then kept as a dead letter).
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta(OrganizationOwnedModel.Meta):
+        indexes = [models.Index(fields=["received_at"], name="webhook_delivery_waiting",
+                                condition=Q(processed_at__isnull=True))]

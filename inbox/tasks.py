@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 
 from celery import shared_task
@@ -19,7 +22,7 @@ from .connectors.base import (
     SendRefused,
 )
 from .credentials import CredentialsUnreadable
-from .models import Channel, ChannelStatus, DeliveryState, Message, Platform
+from .models import Channel, ChannelStatus, DeliveryState, Message, Platform, WebhookDelivery
 from .services import channels as channel_services
 from .services import (
     conversations_wake_snoozed,
@@ -82,17 +85,6 @@ def poll_channel(channel_id: int) -> int:
     return result.created
 
 
-@shared_task
-def ingest_webhook_items(channel_id: int, items: list[dict]) -> int:
-    """A webhook delivery, acknowledged already, ingested through the same pipeline as polls."""
-    from .connectors.serialization import item_from_json
-
-    channel = Channel.objects.unscoped().select_related("organization").filter(pk=channel_id).first()
-    if channel is None or channel.status == ChannelStatus.DISABLED:
-        return 0  # removed or paused by an admin: a paused channel takes nothing in
-    return mentions_ingest(channel=channel, items=[item_from_json(item) for item in items]).created
-
-
 # Platforms whose API honours our idempotency key: sending the same key twice gives back the first
 # post instead of a second one (Mastodon's Idempotency-Key header). Only for these may a send
 # interrupted after reaching the platform be repeated blindly.
@@ -117,23 +109,6 @@ def _maybe_posted_error(message: Message) -> str:
         f"so it may already be posted. Check {channel.handle}'s replies on {channel.get_platform_display()} "
         "first, and retry only if it is not there."
     )
-
-
-@shared_task
-def ingest_instagram_mentions(channel_id: int, mentions: list[dict]) -> int:
-    """Instagram mention webhooks carry only ids: fetch each mention, then ingest as usual."""
-    channel = Channel.objects.unscoped().select_related("organization").filter(pk=channel_id).first()
-    if channel is None or channel.platform != Platform.INSTAGRAM or channel.status == ChannelStatus.DISABLED:
-        return 0
-    connector = channel_services.connector_for_channel(channel)
-    items = []
-    for mention in mentions:
-        try:
-            items.append(connector.fetch_mention(media_id=mention["media_id"], comment_id=mention.get("comment_id", "")))
-        except ConnectorError as error:
-            # The next poll reads mentions too: log it and let polling pick the item up.
-            logger.warning("Instagram mention %s on channel %s not fetched: %s", mention, channel_id, error)
-    return mentions_ingest(channel=channel, items=items).created if items else 0
 
 
 @shared_task(bind=True, max_retries=None)
@@ -267,4 +242,136 @@ def sweep_stuck_sends() -> int:
     )
     for message_id in ids:
         send_message.delay(message_id)
+    return len(ids)
+
+
+# --- Webhook deliveries: stored before acknowledged, ingested from the table ------------------------
+
+# A delivery whose ingestion failed this many times is given up: its events become dead letters.
+WEBHOOK_ATTEMPTS = 5
+# How long a stored delivery is left to its own task before the sweep enqueues it again.
+WEBHOOK_TASK_GRACE = timedelta(seconds=30)
+# Ingested deliveries are kept this long (to look at what a platform sent), then deleted.
+WEBHOOK_RETENTION = timedelta(days=3)
+
+
+# How long a webhook's answer waits for its task to reach the broker. Past it the platform gets its
+# 200 anyway (the delivery is stored) and the hand-over finishes, or fails, in the background.
+WEBHOOK_ENQUEUE_WAIT = 1.0
+_webhook_publisher: ThreadPoolExecutor | None = None
+_webhook_publisher_lock = threading.Lock()
+
+
+def _publish_webhook_delivery(delivery_id: int) -> None:
+    try:
+        # One attempt, no result to wait for: with Redis down, publish retries and the result
+        # backend's reconnection loop would only hold the thread for a delivery already stored.
+        ingest_webhook_delivery.apply_async((delivery_id,), retry=False, ignore_result=True)
+    except Exception:  # noqa: BLE001 - the broker is down: the sweep picks the delivery up
+        logger.warning("webhook delivery %s is stored but its task could not be enqueued: the sweep will "
+                       "hand it over", delivery_id, exc_info=True)
+
+
+def enqueue_webhook_delivery(delivery_id: int) -> None:
+    """Hand a stored delivery to a worker without ever failing or holding up the webhook's answer
+    for long: the row is in PostgreSQL, and `sweep_webhook_deliveries` enqueues it again if this
+    hand-over is lost."""
+    global _webhook_publisher
+    if ingest_webhook_delivery.app.conf.task_always_eager:
+        _publish_webhook_delivery(delivery_id)  # runs the task here and now (tests, eager setups)
+        return
+    with _webhook_publisher_lock:
+        if _webhook_publisher is None:  # created in the process that uses it, never before a fork
+            _webhook_publisher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="webhook-enqueue")
+    future = _webhook_publisher.submit(_publish_webhook_delivery, delivery_id)
+    try:
+        future.result(timeout=WEBHOOK_ENQUEUE_WAIT)
+    except FutureTimeout:
+        logger.warning("webhook delivery %s is stored; the broker is slow to take its task, answering "
+                       "the platform anyway (the sweep covers a lost hand-over)", delivery_id)
+
+
+def _instagram_mentions(channel: Channel, mentions: list[dict]) -> list:
+    """Instagram mention webhooks carry only ids: fetch each mention (polling reads mentions too, so a
+    mention the platform refuses now is logged, not lost)."""
+    if not mentions:
+        return []
+    connector = channel_services.connector_for_channel(channel)
+    items = []
+    for mention in mentions:
+        try:
+            items.append(connector.fetch_mention(media_id=mention["media_id"], comment_id=mention.get("comment_id", "")))
+        except ConnectorError as error:
+            logger.warning("Instagram mention %s on channel %s not fetched: %s", mention, channel.pk, error)
+    return items
+
+
+@shared_task(ignore_result=True)
+def ingest_webhook_delivery(delivery_id: int) -> int:
+    """Ingest one stored delivery, once: the row is locked and marked processed in the same
+    transaction as its messages, so a duplicate task or the sweep finds nothing left to do."""
+    from .connectors.webhooks import MalformedEvent
+    from .services import UnparsableItem
+    from .webhooks import delivery_contents, parse_delivery_body
+
+    delivery = (WebhookDelivery.objects.unscoped().select_related("channel__organization")
+                .filter(pk=delivery_id, processed_at__isnull=True).first())
+    if delivery is None:
+        return 0
+    channel = delivery.channel
+    try:
+        items: list = []
+        if channel.status != ChannelStatus.DISABLED:  # paused by an admin: takes nothing in
+            payload = parse_delivery_body(bytes(delivery.body)) or {}
+            parsed, mentions = delivery_contents(channel, payload)
+            items = [UnparsableItem(payload=item.payload, reason=item.reason) if isinstance(item, MalformedEvent)
+                     else item for item in parsed]
+            items += _instagram_mentions(channel, mentions)
+        with transaction.atomic():
+            locked = (WebhookDelivery.objects.unscoped().select_for_update(skip_locked=True)
+                      .filter(pk=delivery_id, processed_at__isnull=True).first())
+            if locked is None:
+                return 0  # another worker holds it, or ingested it meanwhile
+            created = mentions_ingest(channel=channel, items=items).created if items else 0
+            locked.processed_at = timezone.now()
+            locked.attempts += 1
+            locked.save(update_fields=["processed_at", "attempts"])
+        return created
+    except Exception as error:  # noqa: BLE001 - kept, counted, retried by the sweep, dead-lettered at last
+        logger.exception("webhook delivery %s on channel %s could not be ingested", delivery_id, channel.pk)
+        _webhook_delivery_failed(delivery, error)
+        return 0
+
+
+def _webhook_delivery_failed(delivery: WebhookDelivery, error: Exception) -> None:
+    from .models import DeadLetter
+    from .webhooks import parse_delivery_body
+
+    attempts = delivery.attempts + 1
+    reason = f"{error.__class__.__name__}: {error}"[:2000]
+    with transaction.atomic():
+        given_up = attempts >= WEBHOOK_ATTEMPTS
+        WebhookDelivery.objects.unscoped().filter(pk=delivery.pk, processed_at__isnull=True).update(
+            attempts=attempts, last_error=reason, processed_at=timezone.now() if given_up else None)
+        if given_up:
+            DeadLetter.objects.create(
+                organization_id=delivery.organization_id, channel_id=delivery.channel_id,
+                payload={"webhook_delivery": delivery.pk, "body": parse_delivery_body(bytes(delivery.body))},
+                reason=f"The webhook delivery could not be ingested after {attempts} attempts ({reason}).")
+
+
+@shared_task
+def sweep_webhook_deliveries(grace_seconds: float | None = None) -> int:
+    """Deliveries stored but never ingested (their task lost: Redis down between the commit and the
+    enqueue, a worker killed) are enqueued again; old ingested ones are deleted."""
+    now = timezone.now()
+    grace = WEBHOOK_TASK_GRACE if grace_seconds is None else timedelta(seconds=grace_seconds)
+    waiting = WebhookDelivery.objects.unscoped().filter(processed_at__isnull=True, received_at__lte=now - grace)
+    # Once per grace period at most: a worker merely behind on a backlog is not sent copies each tick.
+    waiting = waiting.filter(Q(swept_at__isnull=True) | Q(swept_at__lte=now - grace))
+    ids = list(waiting.order_by("received_at").values_list("pk", flat=True)[:500])
+    WebhookDelivery.objects.unscoped().filter(pk__in=ids).update(swept_at=now)
+    for delivery_id in ids:
+        enqueue_webhook_delivery(delivery_id)
+    WebhookDelivery.objects.unscoped().filter(processed_at__lt=now - WEBHOOK_RETENTION).delete()
     return len(ids)

@@ -93,6 +93,12 @@ def snooze_choices(organization) -> list[tuple[str, str]]:
     ]
 
 
+def _refused(error: ValidationError) -> HttpResponse:
+    """A 400 whose message (which may quote what was sent) is plain text, never HTML: the pages'
+    scripts show it with textContent, and a browser opening it directly renders no markup."""
+    return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain; charset=utf-8")
+
+
 class InboxView(OrganizationPageMixin, TemplateView):
     template_name = "inbox/inbox.html"
 
@@ -162,7 +168,7 @@ class InboxBulkView(OrganizationPageMixin, View):
             try:
                 filters = selectors.ConversationFilters.from_params(QueryDict(data.get("filter_query", "")))
             except ValidationError as error:
-                return HttpResponse(" ".join(error.messages), status=400)
+                return _refused(error)
             conversations = selectors.conversation_list(organization=self.organization, filters=filters,
                                                         user=request.user).order_by()
         else:
@@ -181,7 +187,7 @@ class InboxBulkView(OrganizationPageMixin, View):
                 tags=[t for t in data.get("tags", "").split(",") if t.strip()],
             )
         except ValidationError as error:
-            return HttpResponse(" ".join(error.messages), status=400)
+            return _refused(error)
         return HttpResponse(_("%(count)s conversations updated.") % {"count": changed},
                             headers={"HX-Trigger": "vigie:bulk-done"})
 
@@ -321,7 +327,7 @@ class ConversationActView(ConversationMixin, View):
             else:
                 raise ValidationError(_("Unknown action."))
         except ValidationError as error:
-            return HttpResponse(" ".join(error.messages), status=400)
+            return _refused(error)
         return self.part_or_redirect("inbox/_header.html", conversation)
 
 
@@ -332,7 +338,7 @@ class NoteView(ConversationMixin, View):
         try:
             services.note_add(conversation=self.get_conversation(), author=request.user, text=request.POST.get("text", ""))
         except ValidationError as error:
-            return HttpResponse(" ".join(error.messages), status=400)
+            return _refused(error)
         return HttpResponse(status=204, headers={"HX-Trigger": "vigie:thread-changed"})
 
 
@@ -388,7 +394,7 @@ class ReplyView(ConversationMixin, View):
                                             "details": question.details}),
                                 status=409, content_type="application/json")
         except ValidationError as error:
-            return HttpResponse(" ".join(error.messages), status=400)
+            return _refused(error)
         return HttpResponse(status=204, headers={"HX-Trigger": "vigie:thread-changed"})
 
 
@@ -400,5 +406,5 @@ class RetryView(OrganizationPageMixin, View):
         try:
             services.reply_retry(message=message, actor=request.user)
         except ValidationError as error:
-            return HttpResponse(" ".join(error.messages), status=400)
+            return _refused(error)
         return HttpResponse(status=204, headers={"HX-Trigger": "vigie:thread-changed"})

@@ -6,6 +6,8 @@ Credentials go in once, through `create`, and never come out: no serializer here
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -49,6 +51,7 @@ def _form_value(value):
     return "\n".join(str(v) for v in value) if isinstance(value, list | tuple) else value
 
 
+@sensitive_variables("data", "values", "form")
 def _validated_connect_form(data: dict):
     """The same per-platform rules as the connect page, so the two can never disagree."""
     form_class = CONNECT_FORMS[data["platform"]]
@@ -77,6 +80,7 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organizat
         return super().http_method_not_allowed(request, *args, **kwargs)
 
     @extend_schema(request=ChannelConnectInputSerializer, responses={201: ChannelOutputSerializer})
+    @method_decorator(sensitive_variables("data", "form"))  # the channel's secrets: never in an error report
     def create(self, request, *args, **kwargs):
         data = ChannelConnectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

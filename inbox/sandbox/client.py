@@ -109,3 +109,7 @@ class SandboxClient:
         if secret:
             body["secret"] = secret
         return self._call("POST", "webhooks/deliver", json=body)
+
+    def x_crc_check(self, url: str, *, secret: str | None = None) -> dict[str, Any]:
+        """X's CRC against `url`: `{"status": <HTTP status>, "valid": <answer matches the secret>}`."""
+        return self._call("POST", "webhooks/crc", json={"url": url, **({"secret": secret} if secret else {})})

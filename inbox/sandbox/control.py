@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -196,6 +197,22 @@ class Control:
             return json_response(502, {"error": f"Could not deliver the webhook: {error}"})
         return json_response(200, {"status": answer.status_code, "body": answer.text, "signature": signature})
 
+    def crc_check(self, request: Request) -> Response:
+        """X's Challenge-Response Check: GET the webhook address with a random crc_token (base64, as X
+        sends) and check the answer like X does. Runs outside the state lock, like deliveries."""
+        payload = request.json()
+        crc_token = base64.b64encode(secrets.token_bytes(24)).decode()
+        try:
+            answer = requests.get(payload["url"], params={"crc_token": crc_token}, timeout=10)
+        except requests.RequestException as error:
+            return json_response(502, {"error": f"Could not reach the webhook: {error}"})
+        expected = x_signature(crc_token.encode(), payload.get("secret", X_CONSUMER_SECRET))
+        try:
+            valid = answer.json().get("response_token") == expected
+        except ValueError:
+            valid = False
+        return json_response(200, {"status": answer.status_code, "valid": valid})
+
     def register(self, router: Router) -> None:
         router.add("POST", r"/_sandbox/reset", self.reset)
         router.add("GET", r"/_sandbox/config", self.config)
@@ -204,4 +221,5 @@ class Control:
         router.add("GET", r"/_sandbox/posted", self.posted)
         router.add("GET", r"/_sandbox/requests", self.requests_seen)
         router.add("POST", r"/_sandbox/webhooks/deliver", self.deliver_webhook)
+        router.add("POST", r"/_sandbox/webhooks/crc", self.crc_check)
         router.add("POST", r"/_sandbox/(?P<platform>\w+)/(?P<kind>\w+)", self.inject)

@@ -142,3 +142,12 @@ def test_notes_about_the_person_are_kept_for_the_next_one(client_for, agent, org
     viewer = member(organization, Role.VIEWER)
     assert client_for(viewer).post(page("conversation-contact-notes", organization, pk=conversation.pk),
                                    {"notes": "x"}).status_code == 403
+
+
+def test_refusals_quote_what_was_sent_as_plain_text_never_html(client_for, agent, organization, conversation):
+    markup = "<img src=x onerror=alert(1)>"
+    response = client_for(agent).post(page("inbox-bulk", organization), {"action": markup, "ids": [conversation.pk]})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert markup in response.content.decode()  # quoted for the person, as text

@@ -33,11 +33,11 @@ def eager_tasks():
 
 
 def meta_url(channel) -> str:
-    return reverse("webhook-meta", kwargs={"channel_id": channel.pk})
+    return reverse("webhook-meta", kwargs={"token": channel.webhook_token})
 
 
 def x_url(channel) -> str:
-    return reverse("webhook-x", kwargs={"channel_id": channel.pk})
+    return reverse("webhook-x", kwargs={"token": channel.webhook_token})
 
 
 def test_meta_subscription_check_answers_the_challenge_only_with_the_channels_verify_token(org, sandbox, client):
@@ -127,5 +127,5 @@ def test_entries_about_another_page_are_ignored(org, sandbox, client):
 def test_unknown_channels_and_wrong_platforms_are_refused(org, sandbox, client):
     x_channel = sandbox_channel(org, sandbox, platform="x")
     assert client.get(meta_url(x_channel), {"hub.mode": "subscribe", "hub.verify_token": "x"}).status_code == 403
-    assert client.post(reverse("webhook-x", kwargs={"channel_id": 999999}), b"{}",
+    assert client.post(reverse("webhook-x", kwargs={"token": "no-such-channel"}), b"{}",
                        content_type="application/json").status_code == 403

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0004_conversation_search'),
+        ('inbox', '0005_webhook_tokens_and_deliveries'),
     ]
 
     operations = [
