@@ -55,6 +55,16 @@ class OrganizationConsumer(AsyncJsonWebsocketConsumer):
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    @classmethod
+    async def decode_json(cls, text_data):
+        # A message that is not a JSON object is ignored, like an unknown type: a page's bug or a
+        # probe must not end the consumer (and with it the page's live updates) with a traceback.
+        try:
+            content = await super().decode_json(text_data)
+        except ValueError:
+            return {}
+        return content if isinstance(content, dict) else {}
+
     async def receive_json(self, content, **kwargs):
         if content.get("type") == "ping":
             await self.send_json({"type": "pong"})

@@ -86,9 +86,15 @@ class TeamDetailView(OrganizationPageMixin, TemplateView):
             return redirect("team-list", organization_slug=self.organization.slug)
         member_ids = request.POST.getlist("members")
         members = [m.user for m in selectors.organization_members(organization=self.organization) if str(m.user_id) in member_ids]
+        # The same rules as creating a team (lengths that fit the columns); a field left out keeps its value.
+        form = TeamForm({"name": request.POST.get("name") or team.name,
+                         "description": request.POST.get("description", team.description)})
+        if not form.is_valid():
+            messages.error(request, " ".join(problem for problems in form.errors.values() for problem in problems))
+            return redirect("team-detail", organization_slug=self.organization.slug, pk=team.pk)
         try:
-            services.team_update(team=team, name=request.POST.get("name") or team.name,
-                                 description=request.POST.get("description", team.description), members=members)
+            services.team_update(team=team, name=form.cleaned_data["name"],
+                                 description=form.cleaned_data["description"], members=members)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -6,8 +6,6 @@ encrypted, and never shown again (not even to the admin who entered them).
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,6 +13,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from .connectors.base import ConnectorError
+from .connectors.outbound import AddressRefused, OutboundGuard
 from .models import Platform
 
 
@@ -25,19 +25,21 @@ def _secret(label, *, required: bool = True, help_text: str = "") -> forms.CharF
 
 def _public_address(url: str) -> str:
     """Refuse addresses inside private networks: a feed or instance URL is fetched by our workers,
-    and must not let an admin of one organization make them read internal services."""
+    and must not let an admin of one organization make them read internal services. The host is
+    read exactly as the HTTP client reads it; every fetch checks again the address it connects to
+    (DNS may change its answer after this check), so this one is for telling the admin early."""
     if settings.ALLOW_PRIVATE_CHANNEL_ADDRESSES:
         return url
-    host = urlsplit(url).hostname or ""
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except (socket.gaierror, UnicodeError):
-        raise forms.ValidationError(_("%(host)s could not be found: check the address.") % {"host": host}) from None
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global:
-            raise forms.ValidationError(
-                _("%(url)s points inside a private network: Vigie only fetches public addresses.") % {"url": url})
+        OutboundGuard().check_url(url)
+    except AddressRefused:
+        raise forms.ValidationError(
+            _("%(url)s points inside a private network: Vigie only fetches public addresses.") % {"url": url}
+        ) from None
+    except ConnectorError:
+        raise forms.ValidationError(
+            _("%(host)s could not be found: check the address.") % {"host": urlsplit(url).hostname or url}
+        ) from None
     return url
 
 
@@ -163,3 +165,31 @@ CONNECT_FORMS: dict[str, type[ChannelConnectForm]] = {
     for form in (XConnectForm, FacebookConnectForm, InstagramConnectForm, MastodonConnectForm,
                  BlueskyConnectForm, WebFeedConnectForm)
 }
+
+
+def reconnect_form_class(platform: str) -> type[ChannelConnectForm]:
+    """The platform's connect form, plus the admin's confirmation that the new credentials replace
+    the stored ones (which are never shown, so the admin cannot compare them)."""
+    base = CONNECT_FORMS[platform]
+
+    class ChannelReconnectForm(base):  # type: ignore[valid-type, misc]
+        confirmed_replacement = forms.BooleanField(
+            required=True, label=_("Replace the stored credentials of this channel"),
+            help_text=_("The new credentials are checked with the platform first: they must be for this same "
+                        "account."),
+            error_messages={"required": _("Confirm that the new credentials replace the stored ones.")},
+        )
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.order_fields([*self.connection_fields, *self.credential_fields, "confirmed_brand_account",
+                               "confirmed_replacement"])
+
+    return ChannelReconnectForm
+
+
+def connection_initial(connection: dict[str, Any]) -> dict[str, str]:
+    """A channel's stored connection settings as the form's text fields show them."""
+    separators = {"feed_urls": "\n", "watch_terms": ", "}
+    return {name: separators.get(name, ", ").join(map(str, value)) if isinstance(value, list) else value
+            for name, value in (connection or {}).items()}

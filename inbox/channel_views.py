@@ -19,7 +19,7 @@ from accounts.roles import Permission, role_can
 from accounts.tenancy import OrganizationPageMixin, access_by_id
 
 from . import selectors
-from .channel_forms import CONNECT_FORMS
+from .channel_forms import CONNECT_FORMS, connection_initial, reconnect_form_class
 from .models import Channel, ChannelStatus, Platform
 from .services import channels as channel_services
 
@@ -135,6 +135,38 @@ class ChannelDetailView(_ChannelPage):
         else:
             messages.error(request, _("Unknown action."))
         return redirect("channel-detail", organization_slug=self.organization.slug, pk=channel.pk)
+
+
+class ChannelReconnectView(_ChannelPage):
+    """New credentials for the same account, after the admin confirms they replace the stored ones."""
+
+    template_name = "inbox/channels/reconnect.html"
+    permission = Permission.MANAGE_CHANNELS
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["channel"] = channel = kwargs.get("channel") or self.get_channel()
+        context["form"] = kwargs.get("form") or reconnect_form_class(channel.platform)(
+            initial=connection_initial(channel.connection))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        channel = self.get_channel()
+        form = reconnect_form_class(channel.platform)(request.POST)
+        if form.is_valid():
+            try:
+                channel = channel_services.channel_reconnect_checked(
+                    channel=channel, credentials=form.credentials(), connection=form.connection(),
+                    actor=request.user, confirmed_brand_account=form.cleaned_data["confirmed_brand_account"],
+                    confirmed_replacement=form.cleaned_data["confirmed_replacement"])
+            except ValidationError as error:
+                for problem in _errors(error):
+                    form.add_error(None, problem)
+            else:
+                messages.success(request, _("%(channel)s is reconnected with the new credentials.")
+                                 % {"channel": channel})
+                return redirect("channel-detail", organization_slug=self.organization.slug, pk=channel.pk)
+        return self.render_to_response(self.get_context_data(channel=channel, form=form))
 
 
 class ChannelRemoveView(_ChannelPage):

@@ -18,6 +18,7 @@ from django.conf import settings
 from accounts.models import Organization, User
 
 from .connectors.base import AccountInfo
+from .connectors.mastodon import instance_account_id
 from .demo_texts import MentionTextGenerator
 from .models import Channel, Platform
 from .sandbox import SandboxClient, bluesky_api, graph_api, x_api
@@ -60,7 +61,7 @@ def demo_channel_specs(base_url: str) -> list[dict[str, Any]]:
          "credentials": meta_credentials,
          "connection": {"page_id": graph_api.PAGE["id"], "ig_user_id": graph_api.IG_USER["id"]}},
         {"platform": Platform.MASTODON,
-         "account": AccountInfo(external_id=MASTODON_ACCT, handle=f"@{MASTODON_ACCT}"),
+         "account": AccountInfo(external_id=instance_account_id(MASTODON_ACCT, base_url), handle=f"@{MASTODON_ACCT}"),
          "credentials": {"access_token": "sandbox-token"}, "connection": {"base_url": base_url}},
         {"platform": Platform.BLUESKY,
          "account": AccountInfo(external_id=bluesky_api.BRAND["did"], handle=f"@{bluesky_api.BRAND['handle']}"),
@@ -88,7 +89,8 @@ def demo_channels_connect(organization: Organization, actor: User, *, base_url: 
             continue
         channels.append(channel_connect(
             organization=organization, platform=spec["platform"], credentials=spec["credentials"],
-            connection=spec["connection"], actor=actor, confirmed_brand_account=True, account=spec["account"]))
+            connection=spec["connection"], actor=actor, confirmed_brand_account=True, account=spec["account"],
+            replace_credentials=existing is not None))
     return channels
 
 

@@ -82,7 +82,14 @@ class Channel(OrganizationOwnedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "platform", "external_account_id"], name="channel_once_per_organization"
-            )
+            ),
+            # A brand account belongs to one organization on an installation: another one reading its
+            # mentions and answering in its voice would be unseen by the owner's double-reply guard.
+            # Web monitoring is no platform account (its id is "web" everywhere).
+            models.UniqueConstraint(
+                fields=["platform", "external_account_id"], condition=~Q(platform="web"),
+                name="channel_account_once_per_installation",
+            ),
         ]
         indexes = [models.Index(fields=["next_poll_at"], name="channel_due_poll", condition=~Q(status="disabled"))]
 

@@ -58,13 +58,26 @@ def validate_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(
             f"Unknown routing condition {sorted(unknown)[0]!r}: use {', '.join(sorted(CONDITION_KEYS))}."
         )
-    for key in ("channels", "keywords", "languages", "kinds"):
-        if key in conditions and not isinstance(conditions[key], list):
-            raise ValidationError(f"Routing condition {key!r} must be a list.")
-    if "sentiment_below" in conditions and not -1 <= float(conditions["sentiment_below"]) <= 1:
-        raise ValidationError("sentiment_below must be between -1 (furious) and 1 (delighted).")
-    if "min_followers" in conditions and int(conditions["min_followers"]) < 0:
-        raise ValidationError("min_followers cannot be negative.")
+    # Checked here, when the rule is saved: a rule the ingestion cannot read would fail every new
+    # conversation later, far from the person who wrote it.
+    for key, item_type, example in (("channels", int, "[12, 15]"), ("keywords", str, '["refund"]'),
+                                    ("languages", str, '["fr"]'), ("kinds", str, '["private_message"]')):
+        if key not in conditions:
+            continue
+        items = conditions[key]
+        if not isinstance(items, list) or not all(
+                isinstance(item, item_type) and not isinstance(item, bool) for item in items):
+            raise ValidationError(f"Routing condition {key!r} must be a list like {example}.")
+        if key == "channels" and not all(0 < item < 2**63 for item in items):
+            raise ValidationError("Routing condition 'channels' must list channel ids.")
+    if "sentiment_below" in conditions:
+        value = conditions["sentiment_below"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not -1 <= value <= 1:
+            raise ValidationError("sentiment_below must be a number between -1 (furious) and 1 (delighted).")
+    if "min_followers" in conditions:
+        value = conditions["min_followers"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+            raise ValidationError("min_followers must be a whole number, zero or more.")
     return conditions
 
 

@@ -271,6 +271,9 @@ def working_time_between(
 # --- policy -------------------------------------------------------------------------------------
 
 
+MAX_TARGET_MINUTES = 366 * 24 * 60
+
+
 @dataclass(frozen=True)
 class SlaPolicy:
     """An organization's first-response targets, business hours and time zone."""
@@ -323,17 +326,18 @@ class SlaPolicy:
         unknown = [key for key in data if key not in known]
         if unknown:
             raise ValueError(f'Unknown SLA setting "{unknown[0]}": use {", ".join(known)}')
-        raw_targets = data.get("targets_minutes") or {}
+        raw_targets = data.get("targets_minutes")
+        raw_targets = {} if raw_targets is None else raw_targets
         if not isinstance(raw_targets, Mapping):
             raise ValueError('targets_minutes must map priorities to minutes, like {"urgent": 30}')
         targets = dict(DEFAULT_TARGETS)
         for priority, minutes in raw_targets.items():
             if priority not in PRIORITIES:
                 raise ValueError(f'Unknown priority "{priority}": use {", ".join(PRIORITIES)}')
-            if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
+            if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 < minutes <= MAX_TARGET_MINUTES:
                 raise ValueError(
-                    f'First-response target for "{priority}" must be a whole number of minutes above zero, '
-                    f"got {minutes!r}"
+                    f'First-response target for "{priority}" must be a whole number of minutes above zero and '
+                    f"at most {MAX_TARGET_MINUTES} (a year), got {minutes!r}"
                 )
             targets[priority] = timedelta(minutes=minutes)
         hours = BusinessHours.from_json(data.get("business_hours"))

@@ -15,8 +15,10 @@ def _channel(organization: Organization) -> dict[str, Any]:
 OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
     "channel-detail": _channel,
     "channel-remove": _channel,
+    "channel-reconnect": _channel,
     "api:channel-detail": _channel,
     "api:channel-test": _channel,
+    "api:channel-reconnect": _channel,
     "api:channel-pause": _channel,
     "api:channel-resume": _channel,
 }

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from config.api_fields import object_id
+
 from ..models import Membership, Team, User
 
 
@@ -28,7 +30,7 @@ class TeamOutputSerializer(serializers.ModelSerializer):
 class TeamInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=80)
     description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    member_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    member_ids = serializers.ListField(child=object_id(), required=False, default=list, max_length=10_000)
 
 
 class OrganizationSummarySerializer(serializers.Serializer):

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from accounts.roles import Permission
 from accounts.tenancy import OrganizationViewSet
 
-from ..channel_forms import CONNECT_FORMS
+from ..channel_forms import CONNECT_FORMS, reconnect_form_class
 from ..models import Channel, Platform
 from ..services import channels as channel_services
 
@@ -39,6 +39,14 @@ class ChannelConnectInputSerializer(serializers.Serializer):
     confirmed_brand_account = serializers.BooleanField()
 
 
+class ChannelReconnectInputSerializer(serializers.Serializer):
+    credentials = serializers.DictField(child=serializers.CharField(), required=False, default=dict)
+    connection = serializers.DictField(required=False, default=dict)
+    confirmed_brand_account = serializers.BooleanField()
+    confirmed_replacement = serializers.BooleanField(
+        help_text="The new credentials replace the stored ones; they must be for the same account.")
+
+
 class ConnectionTestOutputSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     external_id = serializers.CharField()
@@ -52,11 +60,12 @@ def _form_value(value):
 
 
 @sensitive_variables("data", "values", "form")
-def _validated_connect_form(data: dict):
+def _validated_connect_form(data: dict, form_class=None):
     """The same per-platform rules as the connect page, so the two can never disagree."""
-    form_class = CONNECT_FORMS[data["platform"]]
+    form_class = form_class or CONNECT_FORMS[data["platform"]]
     values = {name: _form_value(value) for name, value in {**data["connection"], **data["credentials"]}.items()}
-    form = form_class({**values, "confirmed_brand_account": data["confirmed_brand_account"]})
+    confirmations = {name: data[name] for name in ("confirmed_brand_account", "confirmed_replacement") if name in data}
+    form = form_class({**values, **confirmations})
     if not form.is_valid():
         raise APIValidationError({("non_field_errors" if field == "__all__" else field): problems
                                   for field, problems in form.errors.items()})
@@ -97,6 +106,22 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organizat
     def destroy(self, request, *args, **kwargs):
         channel_services.channel_remove(channel=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=ChannelReconnectInputSerializer, responses=ChannelOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def reconnect(self, request, *args, **kwargs):
+        channel = self.get_object()
+        data = ChannelReconnectInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        form = _validated_connect_form(data.validated_data, reconnect_form_class(channel.platform))
+        try:
+            channel = channel_services.channel_reconnect_checked(
+                channel=channel, credentials=form.credentials(), connection=form.connection(), actor=request.user,
+                confirmed_brand_account=form.cleaned_data["confirmed_brand_account"],
+                confirmed_replacement=form.cleaned_data["confirmed_replacement"])
+        except ValidationError as error:
+            raise APIValidationError({"non_field_errors": error.messages}) from None
+        return Response(ChannelOutputSerializer(channel).data)
 
     @extend_schema(request=None, responses=ConnectionTestOutputSerializer)
     @action(detail=True, methods=["post"])

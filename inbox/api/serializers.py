@@ -6,6 +6,7 @@ from rest_framework import serializers
 from accounts.api.serializers import UserOutputSerializer
 from accounts.models import Team
 from accounts.tenancy import OrganizationRelatedField
+from config.api_fields import JSONObjectField, column_integer, object_id
 
 from ..models import (
     Activity,
@@ -17,6 +18,7 @@ from ..models import (
     Message,
     Note,
     Priority,
+    RoutingRule,
     SavedView,
     Tag,
 )
@@ -127,7 +129,7 @@ class ConversationDetailSerializer(ConversationListSerializer):
 
 
 class AssignInputSerializer(serializers.Serializer):
-    assignee_id = serializers.IntegerField(allow_null=True)
+    assignee_id = object_id(allow_null=True)
 
 
 class StatusInputSerializer(serializers.Serializer):
@@ -157,7 +159,7 @@ class ReplyInputSerializer(serializers.Serializer):
     channel_id = OrganizationRelatedField(model=Channel, required=False, allow_null=True)
     is_private = serializers.BooleanField(required=False, allow_null=True, default=None)
     confirm_other_channel = serializers.BooleanField(default=False)
-    seen_up_to_message_id = serializers.IntegerField(required=False, allow_null=True)
+    seen_up_to_message_id = object_id(required=False, allow_null=True)
     confirm_after_other_reply = serializers.BooleanField(default=False)
 
 
@@ -168,10 +170,10 @@ class DraftInputSerializer(serializers.Serializer):
 
 
 class BulkInputSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), required=False)
-    filter = serializers.DictField(required=False, help_text="Inbox filters, as in the list's query parameters")
+    ids = serializers.ListField(child=object_id(), required=False, max_length=10_000)
+    filter = JSONObjectField(required=False, help_text="Inbox filters, as in the list's query parameters")
     action = serializers.ChoiceField(choices=["assign", "unassign", "status", "snooze", "priority", "tag", "untag", "team"])
-    assignee_id = serializers.IntegerField(required=False, allow_null=True)
+    assignee_id = object_id(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=ConversationStatus.choices, required=False)
     snoozed_until = serializers.DateTimeField(required=False)
     priority = PriorityField(required=False)
@@ -185,6 +187,7 @@ class BulkInputSerializer(serializers.Serializer):
 
 
 class SavedViewSerializer(serializers.ModelSerializer):
+    filters = JSONObjectField(required=False, default=dict)
     shared = serializers.BooleanField(write_only=True, default=False)
     is_shared = serializers.SerializerMethodField()
 
@@ -205,7 +208,7 @@ class DeadLetterSerializer(serializers.ModelSerializer):
 
 
 class InboxSettingsSerializer(serializers.Serializer):
-    sla_policy = serializers.JSONField(required=False, help_text=(
+    sla_policy = JSONObjectField(required=False, help_text=(
         '{"time_zone": "Europe/Paris", "targets_minutes": {"urgent": 30, "high": 60, "normal": 120, "low": 480}, '
         '"business_hours": {"mon": [["09:00", "12:30"], ["13:30", "18:00"]], ...}} — empty hours: 24/7'))
     watch_terms = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
@@ -214,9 +217,9 @@ class InboxSettingsSerializer(serializers.Serializer):
 class RoutingRuleSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(max_length=120)
-    position = serializers.IntegerField(min_value=0, default=0)
+    position = column_integer(RoutingRule, "position", min_value=0, default=0)
     is_active = serializers.BooleanField(default=True)
-    conditions = serializers.JSONField(default=dict, help_text=(
+    conditions = JSONObjectField(default=dict, help_text=(
         '{"channels": [ids], "keywords": [...], "languages": ["fr"], "sentiment_below": -0.3, '
         '"min_followers": 10000, "kinds": ["private_message"]} — every condition given must match'))
     team_id = OrganizationRelatedField(model=Team, source="team", allow_null=True, required=False)

@@ -31,6 +31,7 @@ from inbox.connectors.base import (
     SentMessage,
 )
 from inbox.connectors.common import DEFAULT_TIMEOUT, Watermark, from_epoch, parse_time
+from inbox.connectors.outbound import AddressRefused, GuardedHTTPXTransport
 
 BSKY_ORIGIN = "https://bsky.social"
 REVOKED_ERRORS = {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AccountTakedown"}
@@ -68,7 +69,9 @@ class BlueskyConnector:
         """`credentials`: `handle` and `app_password`. Logs in lazily, on the first call."""
         self.handle = credentials["handle"]
         self.app_password = credentials["app_password"]
-        self.client = Client(base_url=base_url, request=Request(timeout=timeout))
+        # After login atproto moves to the server the account's DID document names, an address
+        # whoever controls the account chooses: every connection goes through the private-network check.
+        self.client = Client(base_url=base_url, request=Request(timeout=timeout, transport=GuardedHTTPXTransport()))
         self.page_limit = page_limit
         self.page_size = page_size
         self.did = ""
@@ -77,6 +80,8 @@ class BlueskyConnector:
     def _translated_errors(self, action: str, *, sending: bool = False) -> Iterator[None]:
         try:
             yield
+        except AddressRefused as error:
+            raise ConnectorError(f"The Bluesky server of this account cannot be reached: {error}") from error
         except RateLimitExceededError as error:
             headers = error.response.headers if error.response else {}
             reset_at = from_epoch(headers.get("ratelimit-reset"), fallback_seconds=300)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from mastodon import (
     Mastodon,
@@ -31,6 +32,7 @@ from inbox.connectors.base import (
     SentMessage,
 )
 from inbox.connectors.common import DEFAULT_TIMEOUT, from_epoch, html_to_text, parse_time
+from inbox.connectors.outbound import guarded_session, refused_in
 
 
 def status_item(notification: dict[str, Any]) -> PlatformItem:
@@ -59,14 +61,25 @@ def status_item(notification: dict[str, Any]) -> PlatformItem:
     )
 
 
+def instance_account_id(acct: str, base_url: str) -> str:
+    """The brand account's id across instances: `acct` is bare ("brand") for the instance's own
+    accounts, so two instances' "brand" would look alike. Qualified with the host of the instance we
+    talk to (not a host the instance reports, which it could make up)."""
+    return acct if "@" in acct else f"{acct}@{(urlsplit(base_url).hostname or '').lower()}"
+
+
 class MastodonConnector:
     platform = "mastodon"
 
     def __init__(self, *, credentials: dict[str, str], base_url: str, page_limit: int = 5, page_size: int = 40,
                  timeout: float = DEFAULT_TIMEOUT) -> None:
         """`credentials`: `access_token`. `base_url`: the brand account's instance."""
+        # The instance is the admin's choice, and its pagination links and redirects are the
+        # instance's: every connection goes through the private-network check.
         self.api = Mastodon(access_token=credentials["access_token"], api_base_url=base_url,
-                            version_check_mode="none", ratelimit_method="throw", request_timeout=timeout)
+                            version_check_mode="none", ratelimit_method="throw", request_timeout=timeout,
+                            session=guarded_session())
+        self.base_url = base_url
         self.page_limit = page_limit
         self.page_size = page_size
 
@@ -82,6 +95,8 @@ class MastodonConnector:
             raise CredentialsRevoked("Mastodon says the access token was revoked or is invalid: reconnect the "
                                      "channel.") from error
         except (MastodonServerError, MastodonNetworkError) as error:
+            if refused := refused_in(error):
+                raise ConnectorError(f"The Mastodon instance cannot be reached: {refused}") from error
             raise PlatformUnavailable(f"The Mastodon instance is unreachable or failing while {action}.") from error
         except MastodonNotFoundError as error:
             if sending:
@@ -149,5 +164,5 @@ class MastodonConnector:
     def check_credentials(self) -> AccountInfo:
         with self._translated_errors("checking the account"):
             account = self.api.account_verify_credentials()
-        return AccountInfo(external_id=account["acct"], handle=f"@{account['acct']}",
+        return AccountInfo(external_id=instance_account_id(account["acct"], self.base_url), handle=f"@{account['acct']}",
                            name=account.get("display_name", ""), avatar_url=account.get("avatar", ""))

@@ -23,6 +23,7 @@ from inbox.connectors.base import (
     SentMessage,
 )
 from inbox.connectors.common import DEFAULT_TIMEOUT, html_to_text, matching_terms, now
+from inbox.connectors.outbound import AddressRefused, guarded_session
 
 SEEN_PER_FEED = 500
 USER_AGENT = "VigieMonitor/1.0 (+https://vigie.example/bot)"
@@ -42,7 +43,8 @@ class WebFeedConnector:
         self.feed_urls = list(feed_urls)
         self.watch_terms = list(watch_terms)
         self.timeout = timeout
-        self.session = requests.Session()
+        # Feed addresses come from admins, and feeds redirect: every connection is checked.
+        self.session = guarded_session()
         self.session.headers["User-Agent"] = USER_AGENT
 
     def fetch(self, cursor: dict[str, Any]) -> FetchResult:
@@ -73,6 +75,8 @@ class WebFeedConnector:
             headers["If-Modified-Since"] = state["last_modified"]
         try:
             response = self.session.get(url, headers=headers, timeout=self.timeout)
+        except AddressRefused as error:
+            raise PlatformUnavailable(f"The feed {url} cannot be read: {error}") from error
         except requests.Timeout as error:
             raise PlatformUnavailable(f"The feed {url} did not answer in time.") from error
         except requests.RequestException as error:

@@ -14,8 +14,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.live import broadcast_on_commit
 from accounts.models import Organization, User
@@ -72,11 +73,22 @@ def _set_status(channel: Channel, status: str, reason: str, *, now: datetime) ->
     return ["status", "status_reason", "status_changed_at"]
 
 
+def _account_taken_elsewhere() -> ValidationError:
+    # Names no organization: which one holds an account is another tenant's business.
+    return ValidationError(gettext(
+        "This brand account is already connected in another organization on this installation. An account "
+        "belongs to one organization only: if it should be yours, ask the platform's account owner."),
+        code="account_taken")
+
+
 @transaction.atomic
 def channel_connect(*, organization: Organization, platform: str, credentials: dict[str, Any],
                     connection: dict[str, Any] | None, actor: User, confirmed_brand_account: bool,
-                    account: AccountInfo | None = None) -> Channel:
-    """Connect a brand account. `account` is what the platform said about the credentials."""
+                    account: AccountInfo | None = None, replace_credentials: bool = False) -> Channel:
+    """Connect a brand account. `account` is what the platform said about the credentials.
+
+    An account this organization already has is only given new credentials when
+    `replace_credentials` says the admin confirmed it (see `channel_reconnect_checked`)."""
     if platform not in Platform.values:
         raise ValidationError(f"Unknown platform {platform!r}.")
     if not confirmed_brand_account:
@@ -85,15 +97,29 @@ def channel_connect(*, organization: Organization, platform: str, credentials: d
         )
     if account is None:
         raise ValidationError("The credentials were not checked with the platform.")
-    channel, _ = Channel.objects.for_organization(organization).update_or_create(
-        organization=organization, platform=platform, external_account_id=account.external_id,
-        defaults={
-            "handle": account.handle, "display_name": account.name, "avatar_url": account.avatar_url[:500],
-            "credentials_encrypted": encrypt_credentials(credentials), "connection": connection or {},
-            "confirmed_brand_account_by": actor, "status": ChannelStatus.HEALTHY, "status_reason": "",
-            "status_changed_at": timezone.now(), "next_poll_at": timezone.now(), "consecutive_failures": 0,
-        },
-    )
+    same_account = Channel.objects.unscoped().filter(platform=platform, external_account_id=account.external_id)
+    if platform != Platform.WEB and same_account.exclude(organization=organization).exists():
+        raise _account_taken_elsewhere()
+    existing = same_account.filter(organization=organization).select_for_update().first()
+    if existing is not None and not replace_credentials:
+        raise ValidationError(gettext(
+            "%(channel)s is already connected here. To give it new credentials, open the channel and use "
+            "“Reconnect with new credentials”.") % {"channel": existing}, code="already_connected")
+    try:
+        # A savepoint: another organization connecting the same account at the same moment loses on
+        # the database's unique constraint, and gets the same answer as above.
+        with transaction.atomic():
+            channel, _ = Channel.objects.for_organization(organization).update_or_create(
+                organization=organization, platform=platform, external_account_id=account.external_id,
+                defaults={
+                    "handle": account.handle, "display_name": account.name, "avatar_url": account.avatar_url[:500],
+                    "credentials_encrypted": encrypt_credentials(credentials), "connection": connection or {},
+                    "confirmed_brand_account_by": actor, "status": ChannelStatus.HEALTHY, "status_reason": "",
+                    "status_changed_at": timezone.now(), "next_poll_at": timezone.now(), "consecutive_failures": 0,
+                },
+            )
+    except IntegrityError:
+        raise _account_taken_elsewhere() from None
     _health_changed(channel, "connected")
     return channel
 
@@ -201,27 +227,55 @@ def _check_with_platform(connector, *, which: str = "these credentials") -> Acco
         raise ValidationError(str(error)) from error
 
 
-def channel_connect_checked(*, organization: Organization, platform: str, credentials: dict[str, Any],
-                            connection: dict[str, Any] | None, actor: User,
-                            confirmed_brand_account: bool) -> Channel:
-    """Check the credentials with the platform, then connect (or reconnect) the brand account.
-
-    The network call happens outside any transaction: a slow platform must not hold a row lock."""
+def _connector_checked(*, platform: str, credentials: dict[str, Any], connection: dict[str, Any] | None) -> AccountInfo:
     from ..connectors.registry import connector_for
 
-    if not confirmed_brand_account:
-        raise ValidationError(
-            "Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name."
-        )
     options = {"base_url": settings.PLATFORM_BASE_URLS.get(platform, "")}
     options.update(connection or {})
     try:
         connector = connector_for(platform, credentials=credentials, settings=options)
     except (KeyError, TypeError, ValueError) as error:
         raise ValidationError(f"Some connection details are missing or wrong: {error}") from error
-    account = _check_with_platform(connector)
+    return _check_with_platform(connector)
+
+
+def channel_connect_checked(*, organization: Organization, platform: str, credentials: dict[str, Any],
+                            connection: dict[str, Any] | None, actor: User,
+                            confirmed_brand_account: bool) -> Channel:
+    """Check the credentials with the platform, then connect the brand account.
+
+    The network call happens outside any transaction: a slow platform must not hold a row lock."""
+    if not confirmed_brand_account:
+        raise ValidationError(
+            "Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name."
+        )
+    account = _connector_checked(platform=platform, credentials=credentials, connection=connection)
     return channel_connect(organization=organization, platform=platform, credentials=credentials,
                            connection=connection, actor=actor, confirmed_brand_account=True, account=account)
+
+
+def channel_reconnect_checked(*, channel: Channel, credentials: dict[str, Any], connection: dict[str, Any] | None,
+                              actor: User, confirmed_brand_account: bool, confirmed_replacement: bool) -> Channel:
+    """Replace a channel's credentials (and connection settings) once the admin confirmed it, and
+    only with credentials the platform says are for the very same account: new credentials for
+    another account would silently turn this channel, its conversations and its history into
+    someone else's."""
+    if not confirmed_replacement:
+        raise ValidationError(gettext("Confirm that the new credentials replace those stored for %(channel)s.")
+                              % {"channel": channel}, code="confirm_replacement")
+    if not confirmed_brand_account:
+        raise ValidationError(
+            "Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name."
+        )
+    account = _connector_checked(platform=channel.platform, credentials=credentials, connection=connection)
+    if account.external_id != channel.external_account_id:
+        raise ValidationError(gettext(
+            "These credentials are for %(other)s, not for %(channel)s: nothing was changed. Enter the "
+            "credentials of %(channel)s, or connect %(other)s as a new channel.")
+            % {"other": account.handle or account.external_id, "channel": channel.handle}, code="other_account")
+    return channel_connect(organization=channel.organization, platform=channel.platform, credentials=credentials,
+                           connection=connection, actor=actor, confirmed_brand_account=True, account=account,
+                           replace_credentials=True)
 
 
 def channel_test_connection(*, channel: Channel) -> AccountInfo:

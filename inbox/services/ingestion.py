@@ -9,7 +9,9 @@ live event per batch.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -65,6 +67,36 @@ class IngestResult:
     conversation_ids: list[int] = field(default_factory=list)
     new_conversation_ids: list[int] = field(default_factory=list)
     reopened_conversation_ids: list[int] = field(default_factory=list)
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(value: Any) -> Any:
+    """`value` without what PostgreSQL cannot store: NUL characters are dropped and lone surrogates
+    become U+FFFD. A platform's text may carry them (JSON allows "\\u0000"); refused by the database,
+    they would fail the whole batch, and every later poll that fetches it again, for good."""
+    if isinstance(value, str):
+        if not _UNSTORABLE.search(value):
+            return value
+        return _UNSTORABLE.sub(lambda match: "" if match.group() == "\x00" else "\ufffd", value)
+    if isinstance(value, dict):
+        pairs = [(_storable(key), _storable(item), key, item) for key, item in value.items()]
+        if all(new_key is key and new_item is item for new_key, new_item, key, item in pairs):
+            return value  # the usual case: nothing to clean, nothing copied
+        return {new_key: new_item for new_key, new_item, _, _ in pairs}
+    if isinstance(value, list | tuple):
+        items = [_storable(item) for item in value]
+        return value if all(new is old for new, old in zip(items, value, strict=True)) else type(value)(items)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for field_ in dataclasses.fields(value):
+            current = getattr(value, field_.name)
+            cleaned = _storable(current)
+            if cleaned is not current:
+                changes[field_.name] = cleaned
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
 
 
 def _problem(item: PlatformItem) -> str | None:
@@ -271,6 +303,7 @@ def mentions_ingest(
     candidates: list[PlatformItem] = []
     seen_in_batch: set[str] = set()
     for item in items:
+        item = _storable(item)
         if isinstance(item, UnparsableItem):
             rejected.append((item.payload, item.reason))
             continue

@@ -37,6 +37,8 @@ def inbox_settings_update(*, organization: Organization, sla_policy: dict | None
 def _rule_values(organization: Organization, *, conditions, team: Team | None, tags: list[Tag]):
     try:
         validate_conditions(conditions or {})
+    except ValidationError as error:
+        raise ValidationError({"conditions": error.messages}) from None
     except (TypeError, ValueError) as error:
         raise ValidationError({"conditions": str(error)}) from None
     if team is not None and team.organization_id != organization.pk:

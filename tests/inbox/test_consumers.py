@@ -77,3 +77,21 @@ async def test_stale_presence_expires_without_a_disconnect(reset_presence_client
     later = time.time() + presence.PRESENCE_TTL + 1
     monkeypatch.setattr(presence.time, "time", lambda: later)
     assert await presence.presence_list(organization_id=1, conversation_id=99) == []
+
+
+async def test_hostile_messages_are_ignored_and_the_socket_stays_live(reset_presence_client):
+    organization = await database_sync_to_async(OrganizationFactory)(slug="presence-fuzz")
+    person = await database_sync_to_async(member)(organization)
+    socket = await _connect(person, "presence-fuzz")
+    for text in ("[1, 2]", '"ping"', "null", "{not json", '{"type": "typing\\u0000"}'):
+        await socket.send_to(text_data=text)
+    for message in ({"type": "conversation.join", "conversation_id": 2**70},
+                    {"type": "conversation.join", "conversation_id": "12\x00"},
+                    {"type": "conversation.join", "conversation_id": [1]}, {"type": ["ping"]}):
+        await socket.send_json_to(message)
+    await socket.send_json_to({"type": "ping"})
+    answers = []
+    while not answers or answers[-1]["type"] != "pong":
+        answers.append(await socket.receive_json_from(timeout=2))
+    assert {answer["type"] for answer in answers} <= {"error", "pong"}
+    await socket.disconnect()

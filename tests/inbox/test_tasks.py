@@ -143,7 +143,7 @@ def test_reconnecting_back_fills_what_arrived_meanwhile(org, sandbox, admin_user
     channel_services.channel_connect(
         organization=org, platform="x", credentials={"bearer_token": "new-token"}, connection=channel.connection,
         actor=admin_user_of_org, confirmed_brand_account=True,
-        account=AccountInfo(external_id=channel.external_account_id, handle=channel.handle))
+        account=AccountInfo(external_id=channel.external_account_id, handle=channel.handle), replace_credentials=True)
     channel.refresh_from_db()
     assert channel.status == ChannelStatus.HEALTHY and channel.next_poll_at <= timezone.now()
 
