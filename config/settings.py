@@ -319,7 +319,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A message a dead worker had taken comes back after this. Lost work does not wait for it: beat's
+# sweeps re-derive it from PostgreSQL within seconds (poll leases run out, stuck sends are settled),
+# so it is only a backstop; retries are never scheduled further ahead than it (see inbox/tasks.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUE_NAMES = ("ingest", "send", "alerts", "default")
 CELERY_TASK_ROUTES = {
@@ -335,11 +338,19 @@ CELERY_BEAT_SCHEDULE = {
     "poll-due-channels": {"task": "inbox.tasks.poll_due_channels", "schedule": 5.0},
     "sla-breaches": {"task": "inbox.tasks.sweep_sla_breaches", "schedule": 30.0},
     "snoozed-conversations": {"task": "inbox.tasks.sweep_snoozed_conversations", "schedule": 60.0},
-    "stuck-sends": {"task": "inbox.tasks.sweep_stuck_sends", "schedule": 60.0},
+    # Often: an interrupted send is settled within a minute (VIGIE_SEND_IN_FLIGHT_SECONDS + this).
+    "stuck-sends": {"task": "inbox.tasks.sweep_stuck_sends", "schedule": 10.0},
     "webhook-deliveries": {"task": "inbox.tasks.sweep_webhook_deliveries", "schedule": 30.0},
 }
 
 # --- Vigie -------------------------------------------------------------------------------------
+
+# A claimed channel's poll lease: renewed every third of it while the poll runs, so that a worker
+# killed mid-poll frees its channels within this many seconds.
+VIGIE_POLL_LEASE_SECONDS = int(env("VIGIE_POLL_LEASE_SECONDS", "30"))
+# A send older than this is no longer in flight (a connector's calls time out well before): its
+# worker died, and the send is settled by looking the post up on the platform.
+VIGIE_SEND_IN_FLIGHT_SECONDS = int(env("VIGIE_SEND_IN_FLIGHT_SECONDS", "40"))
 
 # Fernet keys for channel credentials, newest first; older keys still decrypt (rotation).
 CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS")

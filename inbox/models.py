@@ -10,6 +10,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import OrganizationOwnedModel
@@ -314,6 +315,8 @@ class Message(OrganizationOwnedModel):
     parent_external_id = models.CharField(max_length=300, blank=True)
     is_private = models.BooleanField(default=False)
     text = models.TextField()
+    # The author edited the post on the platform after it arrived (an X edit): `text` is the latest version.
+    edited = models.BooleanField(default=False)
     url = models.URLField(max_length=500, blank=True)
     author_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
     author_user = models.ForeignKey(
@@ -450,17 +453,27 @@ class InboxSettings(OrganizationOwnedModel):
 
 
 class DeadLetter(OrganizationOwnedModel):
-    """A platform item that could not be ingested, kept with the reason and replayable."""
+    """A platform item that could not be ingested, kept with the reason and replayable.
+
+    One per item and channel: a poll that fetches the same unparsable item again counts it
+    (`times_seen`, `last_seen_at`) instead of adding a new one."""
 
     channel = models.ForeignKey(Channel, null=True, on_delete=models.SET_NULL, related_name="dead_letters")
+    # The platform's id for the item when the payload has one, else a digest of the payload.
+    item_key = models.CharField(max_length=300)
     payload = models.JSONField()
     reason = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+    times_seen = models.PositiveIntegerField(default=1)
+    last_seen_at = models.DateTimeField(default=timezone.now)
     replayed_at = models.DateTimeField(null=True, blank=True)
     replay_error = models.TextField(blank=True)
 
     class Meta(OrganizationOwnedModel.Meta):
-        indexes = [models.Index(fields=["organization", "-created_at"], name="dead_letter_recent")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "channel", "item_key"], name="dead_letter_once_per_item"),
+        ]
+        indexes = [models.Index(fields=["organization", "-last_seen_at"], name="dead_letter_recent")]
 
 
 class WebhookDelivery(OrganizationOwnedModel):

@@ -9,13 +9,15 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 
 from celery import shared_task
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from .connectors.base import (
     ConnectorError,
     CredentialsRevoked,
+    LookupUnsupported,
     PlatformUnavailable,
     RateLimited,
     SendOutcomeUnknown,
@@ -26,6 +28,7 @@ from .models import Channel, ChannelStatus, DeliveryState, Message, Platform, We
 from .services import channels as channel_services
 from .services import (
     conversations_wake_snoozed,
+    dead_letters_record,
     mentions_ingest,
     message_mark_failed,
     message_mark_sent,
@@ -34,11 +37,66 @@ from .services import (
 
 logger = logging.getLogger(__name__)
 
-# How long a claimed channel is reserved for its poll before another tick may claim it again
-# (a worker killed mid-poll releases it this way).
-POLL_LEASE = timedelta(minutes=5)
+# How long a claimed channel is reserved for its poll before another tick may claim it again. The
+# poll renews it while it runs (PollLease), so a worker killed mid-poll frees the channel this fast.
+POLL_LEASE = timedelta(seconds=settings.VIGIE_POLL_LEASE_SECONDS)
 # A send that started less than this ago is presumed still in flight on another worker.
-SEND_IN_FLIGHT = timedelta(seconds=60)
+SEND_IN_FLIGHT = timedelta(seconds=settings.VIGIE_SEND_IN_FLIGHT_SECONDS)
+# A send whose outcome is unknown is looked up on the platform. "Not there" is believed (and the
+# reply sent again) only this long after the send began: a platform may show a post a little late.
+NOT_POSTED_AFTER = timedelta(seconds=30)
+# Past this, a platform that still cannot be asked leaves the reply to a person ("maybe sent").
+SETTLE_DEADLINE = timedelta(seconds=45)
+# Retries are never scheduled further ahead than the broker's visibility timeout (a reserved
+# message older than that would be handed to a second worker); longer waits come back through
+# sweep_stuck_sends.
+LONGEST_COUNTDOWN = max(1, int(settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)) - 60)
+# The error code of a send still SENDING whose last attempt got no answer: settle it by look-up.
+OUTCOME_UNKNOWN = "outcome_unknown"
+
+
+class PollLease:
+    """Renews a channel's poll lease (its next_poll_at, pushed ahead by the claim) from a side thread
+    while the poll runs, so that a long poll keeps its channel and a killed one frees it in seconds.
+
+    Compare-and-set on the value it last wrote: once the poll records its outcome (or anyone else
+    moves next_poll_at) the renewal stops matching. SKIP LOCKED: it never waits on the poll's own
+    transaction."""
+
+    RENEW = ("UPDATE inbox_channel SET next_poll_at = %s WHERE id = (SELECT id FROM inbox_channel "
+             "WHERE id = %s AND next_poll_at = %s FOR UPDATE SKIP LOCKED)")
+
+    def __init__(self, channel_id: int) -> None:
+        self.channel_id = channel_id
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> PollLease:
+        leased_until = (Channel.objects.unscoped().filter(pk=self.channel_id)
+                        .values_list("next_poll_at", flat=True).first())
+        if leased_until is not None:
+            self._thread = threading.Thread(target=self._renew, args=(leased_until,), daemon=True,
+                                            name=f"poll-lease-{self.channel_id}")
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _renew(self, leased_until) -> None:
+        try:
+            while not self._stop.wait(POLL_LEASE.total_seconds() / 3):
+                renewed = timezone.now() + POLL_LEASE
+                with connection.cursor() as cursor:
+                    cursor.execute(self.RENEW, [renewed, self.channel_id, leased_until])
+                    if cursor.rowcount:
+                        leased_until = renewed
+        except Exception:  # noqa: BLE001 - a failed renewal only lets the lease run out early
+            logger.exception("poll lease of channel %s not renewed", self.channel_id)
+        finally:
+            connection.close()  # this thread's own connection
 
 
 @shared_task
@@ -51,6 +109,11 @@ def poll_due_channels(limit: int = 200) -> int:
 
 @shared_task
 def poll_channel(channel_id: int) -> int:
+    with PollLease(channel_id):
+        return _poll_channel(channel_id)
+
+
+def _poll_channel(channel_id: int) -> int:
     channel = Channel.objects.unscoped().select_related("organization").filter(pk=channel_id).first()
     if channel is None or channel.status in (ChannelStatus.DISABLED, ChannelStatus.NEEDS_RECONNECT):
         return 0
@@ -71,18 +134,41 @@ def poll_channel(channel_id: int) -> int:
         # channel's health and retried with backoff like an outage, never swallowed.
         channel_services.channel_poll_failed(channel=channel, message=str(error))
         return 0
+    except Exception as error:  # noqa: BLE001 - a connector that chokes on an answer must not crash every lease
+        # Otherwise the task would fail again at every lease (seconds), with nothing on the health.
+        logger.exception("poll of channel %s failed", channel.pk)
+        channel_services.channel_poll_failed(
+            channel=channel, message=f"Vigie could not read what {channel.get_platform_display()} answered "
+                                     f"({error.__class__.__name__}): will retry.")
+        return 0
     # The items and the cursor that follows them commit together: a worker killed before the
     # commit leaves the old cursor, the next poll fetches the same items, nothing is lost; the
     # duplicate check makes a re-fetch harmless.
     with transaction.atomic():
         result = mentions_ingest(channel=channel, items=fetched.items)
         channel_services.channel_poll_succeeded(channel=channel, cursor=fetched.cursor,
-                                                more_waiting=not fetched.exhausted)
+                                                more_waiting=fetched.more_waiting)
     if fetched.rate_limit and fetched.rate_limit.remaining == 0 and fetched.rate_limit.reset_at:
         channel.refresh_from_db(fields=["next_poll_at"])
         if channel.next_poll_at < fetched.rate_limit.reset_at:
             Channel.objects.unscoped().filter(pk=channel.pk).update(next_poll_at=fetched.rate_limit.reset_at)
+    elif fetched.more_waiting:
+        _poll_again_now(channel)
     return result.created
+
+
+def _poll_again_now(channel: Channel) -> None:
+    """A page limit cut the read short: the rest of the burst is read at once, not at the next beat tick.
+
+    The channel is claimed again the way `channels_claim_due` claims it (lease pushed ahead, only if
+    still due), so a beat tick that got there first keeps it and the channel is never polled twice at
+    once; if this task is lost, the lease expires and beat takes the channel up again."""
+    now = timezone.now()
+    claimed = (Channel.objects.unscoped()
+               .filter(pk=channel.pk, status=ChannelStatus.HEALTHY, next_poll_at__lte=now)
+               .update(next_poll_at=now + POLL_LEASE))
+    if claimed:
+        poll_channel.delay(channel.pk)
 
 
 # Platforms whose API honours our idempotency key: sending the same key twice gives back the first
@@ -99,16 +185,18 @@ def _retry_later(task, *, countdown: int) -> str:
     comes back to it instead."""
     if task.request.is_eager:
         return "retry later"
-    raise task.retry(countdown=max(1, countdown))
+    raise task.retry(countdown=min(max(1, countdown), LONGEST_COUNTDOWN))
 
 
 def _maybe_posted_error(message: Message) -> str:
     channel = message.channel
-    return (
-        f"The worker sending this reply stopped after handing it to {channel.get_platform_display()}, "
-        f"so it may already be posted. Check {channel.handle}'s replies on {channel.get_platform_display()} "
-        "first, and retry only if it is not there."
-    )
+    platform = channel.get_platform_display()
+    if message.error_code == OUTCOME_UNKNOWN:
+        what = f"{platform} did not confirm this reply in time and it could not be looked up"
+    else:
+        what = f"The worker sending this reply stopped after handing it to {platform}"
+    return (f"{what}, so it may already be posted. Check {channel.handle}'s replies on {platform} first, and "
+            "retry only if it is not there.")
 
 
 @shared_task(bind=True, max_retries=None)
@@ -120,11 +208,13 @@ def send_message(self, message_id: int) -> str:
     - a duplicate that finds SENDING started less than SEND_IN_FLIGHT ago steps back (retried
       later: by then the first delivery has marked it sent or failed);
     - a SENDING older than that means the first delivery died somewhere between committing
-      SENDING and recording the outcome, possibly after the platform accepted the post. Where the
-      platform honours idempotency keys we send again with the same key (the platform answers with
-      the first post); elsewhere we do not guess: the reply is marked failed with a message telling
-      the person to check the platform before retrying (a lost reply is visible and fixable, a
-      double post to an angry customer is not).
+      SENDING and recording the outcome, possibly after the platform accepted the post; and a
+      SENDING marked OUTCOME_UNKNOWN means the platform never answered (a timeout, a 5xx mid-post).
+      Either way the send is settled, never repeated blindly: where the platform honours
+      idempotency keys we send again with the same key (the platform answers with the first
+      post); elsewhere we look the post up on the platform (`_settle`) and mark it sent, or send
+      it again once it is clearly not there, or leave it to a person ("maybe sent") when the
+      platform cannot tell us.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -137,34 +227,30 @@ def send_message(self, message_id: int) -> str:
         channel = message.channel
         if message.state == DeliveryState.SENDING:
             started = message.send_started_at
-            if started and now - started < SEND_IN_FLIGHT:
+            unanswered = message.error_code == OUTCOME_UNKNOWN
+            if not unanswered and started and now - started < SEND_IN_FLIGHT:
                 in_flight_left = SEND_IN_FLIGHT - (now - started)
                 return _retry_later(self, countdown=int(in_flight_left.total_seconds()) + 1)
-            if channel.platform not in IDEMPOTENT_SEND_PLATFORMS:
-                message_mark_failed(message=message, error=_maybe_posted_error(message), code="maybe_sent")
-                return "failed"
-        if channel.status == ChannelStatus.DISABLED:
-            # A paused channel is the admin's "stop this account now": nothing leaves it.
-            message_mark_failed(message=message, code="channel_paused",
-                                error=f"{channel.handle} is paused; resume it, then retry this reply.")
-            return "failed"
-        if channel.status == ChannelStatus.NEEDS_RECONNECT:
-            message_mark_failed(message=message, code="needs_reconnect",
-                                error=f"{channel.handle} needs to be reconnected; retry once it is.")
-            return "failed"
-        if channel.status == ChannelStatus.RATE_LIMITED and channel.rate_limit_reset_at and channel.rate_limit_reset_at > now:
-            return _retry_later(self, countdown=int((channel.rate_limit_reset_at - now).total_seconds()))
-        message.state = DeliveryState.SENDING
-        message.send_started_at = now
-        message.attempts += 1
-        message.save(update_fields=["state", "send_started_at", "attempts"])
+        # An idempotency key makes a repeat harmless; elsewhere an interrupted send is looked up.
+        settle = message.state == DeliveryState.SENDING and channel.platform not in IDEMPOTENT_SEND_PLATFORMS
+        if not settle:
+            refusal = _channel_refuses(self, message, channel, now)
+            if refusal:
+                return refusal
+            message.state = DeliveryState.SENDING
+            message.send_started_at = now
+            message.attempts += 1
+            message.error, message.error_code = "", ""
+            message.save(update_fields=["state", "send_started_at", "attempts", "error", "error_code"])
+    if settle:
+        return _settle(self, message)
 
     try:
         connector = channel_services.connector_for_channel(channel)
         # The same key on every attempt: platforms that support it recognise a repeat.
         key = str(message.idempotency_key)
         if message.is_private:
-            recipient = message.conversation.contact.external_id
+            recipient = _private_recipient(message)
             sent = connector.send_private_message(recipient_external_id=recipient, text=message.text, idempotency_key=key)
         else:
             sent = connector.send_reply(text=message.text, in_reply_to_external_id=message.parent_external_id,
@@ -188,13 +274,12 @@ def send_message(self, message_id: int) -> str:
             Message.objects.unscoped().filter(pk=message.pk).update(state=DeliveryState.QUEUED)
             return _retry_later(self, countdown=int(channel_services.backoff_delay(message.attempts, base_seconds=10)
                                                     .total_seconds()))
-        # Never re-post blindly to an angry customer: a person checks the platform, then retries.
-        message_mark_failed(
-            message=message, code="maybe_sent",
-            error=f"{error} Check {channel.handle}'s replies on {channel.get_platform_display()} first, and retry "
-                  "only if it is not there.",
-        )
-        return "failed"
+        # Never re-post blindly to an angry customer: look the post up first. Still SENDING, marked
+        # unanswered, so that a redelivery or the sweep settles it too if this worker dies now.
+        message.error, message.error_code = str(error), OUTCOME_UNKNOWN
+        Message.objects.unscoped().filter(pk=message.pk, attempts=message.attempts).update(
+            error=message.error, error_code=OUTCOME_UNKNOWN)
+        return _settle(self, message)
     except SendRefused as error:
         # The platform's own reason (24-hour window, duplicate content...) is what the person reads.
         message_mark_failed(message=message, error=str(error), code=error.code or "refused")
@@ -211,6 +296,77 @@ def send_message(self, message_id: int) -> str:
             self, countdown=int(channel_services.backoff_delay(message.attempts, base_seconds=10).total_seconds()))
     message_mark_sent(message=message, external_id=sent.external_id, url=sent.url, raw=sent.raw)
     return "sent"
+
+
+def _private_recipient(message: Message) -> str:
+    """Where a private reply goes. The send and the look-up of an interrupted send both ask here: a
+    look-up in another conversation than the send's would find nothing and send it twice.
+
+    A private conversation's own address (an X group conversation, "dm:<person>"): a reply in a group
+    goes to the group, not to whoever wrote last. A private answer to a public post goes to its author."""
+    conversation = message.conversation
+    return conversation.thread_key if conversation.is_private else conversation.contact.external_id
+
+
+def _channel_refuses(task, message: Message, channel: Channel, now) -> str | None:
+    """The channel's state forbids sending now: fail the reply, or come back later."""
+    if channel.status == ChannelStatus.DISABLED:
+        # A paused channel is the admin's "stop this account now": nothing leaves it.
+        message_mark_failed(message=message, code="channel_paused",
+                            error=f"{channel.handle} is paused; resume it, then retry this reply.")
+        return "failed"
+    if channel.status == ChannelStatus.NEEDS_RECONNECT:
+        message_mark_failed(message=message, code="needs_reconnect",
+                            error=f"{channel.handle} needs to be reconnected; retry once it is.")
+        return "failed"
+    if channel.status == ChannelStatus.RATE_LIMITED and channel.rate_limit_reset_at and channel.rate_limit_reset_at > now:
+        return _retry_later(task, countdown=int((channel.rate_limit_reset_at - now).total_seconds()))
+    return None
+
+
+def _settle(task, message: Message) -> str:
+    """A send whose outcome is unknown (no answer, or its worker died): look it up, then decide.
+
+    Found on the platform -> sent, with the platform's id. Clearly not there (looked up at least
+    NOT_POSTED_AFTER after the send began) -> sent again. Not there yet -> looked up again a little
+    later. The platform cannot be asked (no such look-up, or it keeps failing until
+    SETTLE_DEADLINE) -> failed as "maybe sent", with what a person should check."""
+    channel = message.channel
+    started = message.send_started_at or timezone.now()
+    try:
+        connector = channel_services.connector_for_channel(channel)
+        finder = getattr(connector, "find_sent", None)
+        if finder is None:
+            raise LookupUnsupported(f"{channel.get_platform_display()} posts cannot be looked up.")
+        found = finder(text=message.text, in_reply_to_external_id=message.parent_external_id,
+                       recipient_external_id=_private_recipient(message) if message.is_private else "",
+                       private=message.is_private, since=started)
+    except (LookupUnsupported, CredentialsUnreadable):
+        message_mark_failed(message=message, error=_maybe_posted_error(message), code="maybe_sent")
+        return "failed"
+    except ConnectorError as error:  # rate limited, unavailable, revoked: it cannot tell us now
+        if timezone.now() - started < SETTLE_DEADLINE:
+            logger.warning("reply %s: could not look it up yet (%s)", message.pk, error)
+            return _retry_later(task, countdown=10)
+        message_mark_failed(message=message, error=_maybe_posted_error(message), code="maybe_sent")
+        return "failed"
+    if found is not None:
+        message_mark_sent(message=message, external_id=found.external_id, url=found.url, raw=found.raw)
+        return "sent"
+    waited = timezone.now() - started
+    if waited < NOT_POSTED_AFTER:
+        return _retry_later(task, countdown=int((NOT_POSTED_AFTER - waited).total_seconds()) + 1)
+    if message.attempts >= 5:
+        message_mark_failed(message=message, code="unavailable",
+                            error=f"{channel.get_platform_display()} never confirmed this reply and it is not "
+                                  f"there (tried {message.attempts} times).")
+        return "failed"
+    # Not posted: it can go again. QUEUED, so that the next delivery sends it.
+    Message.objects.unscoped().filter(pk=message.pk, state=DeliveryState.SENDING, attempts=message.attempts).update(
+        state=DeliveryState.QUEUED, error="", error_code="")
+    if task.request.is_eager:
+        return "retry later"
+    raise task.retry(countdown=1)
 
 
 @shared_task
@@ -236,7 +392,8 @@ def sweep_stuck_sends() -> int:
             # burn the attempts of a reply whose platform is down.
             | Q(state=DeliveryState.QUEUED, attempts__gt=0,
                 send_started_at__lt=timezone.now() - channel_services.MAX_BACKOFF)
-            | Q(state=DeliveryState.SENDING, send_started_at__lt=stale)
+            # Interrupted mid-send (or unanswered and its retry lost): settled by a look-up.
+            | Q(state=DeliveryState.SENDING, send_started_at__lt=timezone.now() - SEND_IN_FLIGHT)
         )
         .values_list("pk", flat=True)[:500]
     )
@@ -344,7 +501,6 @@ def ingest_webhook_delivery(delivery_id: int) -> int:
 
 
 def _webhook_delivery_failed(delivery: WebhookDelivery, error: Exception) -> None:
-    from .models import DeadLetter
     from .webhooks import parse_delivery_body
 
     attempts = delivery.attempts + 1
@@ -354,10 +510,9 @@ def _webhook_delivery_failed(delivery: WebhookDelivery, error: Exception) -> Non
         WebhookDelivery.objects.unscoped().filter(pk=delivery.pk, processed_at__isnull=True).update(
             attempts=attempts, last_error=reason, processed_at=timezone.now() if given_up else None)
         if given_up:
-            DeadLetter.objects.create(
-                organization_id=delivery.organization_id, channel_id=delivery.channel_id,
-                payload={"webhook_delivery": delivery.pk, "body": parse_delivery_body(bytes(delivery.body))},
-                reason=f"The webhook delivery could not be ingested after {attempts} attempts ({reason}).")
+            dead_letters_record(channel=delivery.channel, rejected=[(
+                {"webhook_delivery": delivery.pk, "body": parse_delivery_body(bytes(delivery.body))},
+                f"The webhook delivery could not be ingested after {attempts} attempts ({reason}).")])
 
 
 @shared_task

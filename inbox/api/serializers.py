@@ -88,7 +88,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Message
-        fields = ["id", "direction", "kind", "platform", "external_id", "parent_external_id", "is_private", "text",
+        fields = ["id", "direction", "kind", "platform", "external_id", "parent_external_id", "is_private", "text", "edited",
                   "url", "author_contact", "author_user", "channel", "created_at", "language", "sentiment", "state",
                   "error", "error_code", "attempts", "sent_at"]
 
@@ -204,7 +204,8 @@ class DeadLetterSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DeadLetter
-        fields = ["id", "channel", "payload", "reason", "created_at", "replayed_at", "replay_error"]
+        fields = ["id", "channel", "item_key", "payload", "reason", "created_at", "times_seen", "last_seen_at",
+                  "replayed_at", "replay_error"]
 
 
 class InboxSettingsSerializer(serializers.Serializer):

@@ -296,7 +296,7 @@ class DeadLetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
     write_permission = Permission.VIEW_DEAD_LETTERS
 
     def filter_organization_queryset(self, queryset):
-        return queryset.select_related("channel").order_by("-created_at")
+        return queryset.select_related("channel").order_by("-last_seen_at", "-pk")
 
     @extend_schema(request=None, responses=DeadLetterSerializer)
     @action(detail=True, methods=["post"])

@@ -55,6 +55,9 @@ class PlatformItem:
     context_text: str = ""
     language_hint: str = ""  # the platform's own language tag, when it gives one ("fr", "en")
     reach: int = 0  # retweets/reposts/likes seen at fetch time, for routing and crisis detection
+    # A new version of an item the platform already delivered (an edited post): `external_id` is the
+    # original's, `text` the latest. The inbox updates that message and shows it as edited.
+    edited: bool = False
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -64,12 +67,18 @@ class FetchResult:
     # Opaque to the inbox: stored on the channel once the items are safely ingested, handed back
     # to the next fetch. JSON-serializable.
     cursor: dict[str, Any]
-    # Nothing more is waiting right now (False when the fetch stopped at a page limit).
+    # Nothing more is waiting right now. False when a page limit cut the read short: the cursor then
+    # covers only what was read, and the worker polls the channel again at once for the rest.
     exhausted: bool = True
     rate_limit: RateLimitState | None = None
     # Problems worth showing on the channel's health that did not stop the fetch (a broken feed
     # among several, an item the platform returned malformed).
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def more_waiting(self) -> bool:
+        """The page limit stopped this read: poll the channel again at once for the rest."""
+        return not self.exhausted
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,11 @@ class SendOutcomeUnknown(PlatformUnavailable):
     message may have been published. Sending it again could post it twice."""
 
 
+class LookupUnsupported(ConnectorError):
+    """The platform offers no way to find a message we may have sent (or not for this kind of
+    message): a person has to check."""
+
+
 class SendRefused(ConnectorError):
     """The platform refused this message for good (24-hour window, duplicate content, 403...)."""
 
@@ -141,3 +155,16 @@ class Connector(Protocol):
     ) -> SentMessage: ...
 
     def check_credentials(self) -> AccountInfo: ...
+
+
+class FindsSentMessages(Protocol):
+    """Connectors of platforms without an idempotency key (Bluesky, X, Facebook, Instagram) can look
+    a send whose outcome is unknown up, instead of posting it again blindly."""
+
+    def find_sent(self, *, text: str, in_reply_to_external_id: str, recipient_external_id: str, private: bool,
+                  since: datetime) -> SentMessage | None:
+        """Our message with exactly `text`, answering `in_reply_to_external_id` (or sent privately to
+        `recipient_external_id`), published at or after `since`; None when the platform shows none.
+        Raises LookupUnsupported when it cannot be looked up, PlatformUnavailable when the platform
+        could not be asked right now."""
+        ...

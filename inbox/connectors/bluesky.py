@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
+import httpx
 from atproto import Client, models
 from atproto_client.exceptions import (
     AtProtocolError,
@@ -23,14 +25,25 @@ from inbox.connectors.base import (
     CredentialsRevoked,
     FetchResult,
     ItemKind,
+    LookupUnsupported,
     PlatformAuthor,
     PlatformItem,
     PlatformUnavailable,
     RateLimited,
+    SendOutcomeUnknown,
     SendRefused,
     SentMessage,
 )
-from inbox.connectors.common import DEFAULT_TIMEOUT, Watermark, from_epoch, parse_time
+from inbox.connectors.common import (
+    DEFAULT_TIMEOUT,
+    LOOKUP_CLOCK_MARGIN,
+    LOOKUP_PAGES,
+    Entry,
+    from_epoch,
+    parse_time,
+    read_newest_first,
+    same_text,
+)
 from inbox.connectors.outbound import AddressRefused, GuardedHTTPXTransport
 
 BSKY_ORIGIN = "https://bsky.social"
@@ -77,7 +90,9 @@ class BlueskyConnector:
         self.did = ""
 
     @contextmanager
-    def _translated_errors(self, action: str, *, sending: bool = False) -> Iterator[None]:
+    def _translated_errors(self, action: str, *, sending: bool = False, posting: bool = False) -> Iterator[None]:
+        """`posting`: the call creates the post, so a failure after the request left (a read timeout,
+        a dropped connection, a 5xx) leaves it unknown whether Bluesky published it."""
         try:
             yield
         except AddressRefused as error:
@@ -98,9 +113,16 @@ class BlueskyConnector:
                 raise SendRefused(f"Bluesky refused the post: {message}", code=code) from error
             raise ConnectorError(f"Bluesky rejected the request while {action}: {message}") from error
         except NetworkError as error:
+            never_left = isinstance(error.__cause__, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+            if posting and not never_left:
+                raise SendOutcomeUnknown(f"Bluesky did not answer in time while {action}: the post may or may not "
+                                         "be published.") from error
             raise PlatformUnavailable(f"Could not reach Bluesky while {action}.") from error
         except RequestException as error:
             status = error.response.status_code if error.response else 0
+            if posting and (status >= 500 or not status):
+                raise SendOutcomeUnknown(f"Bluesky failed ({status or 'no answer'}) while {action}: the post may or "
+                                         "may not be published.") from error
             if status >= 500 or not status:
                 raise PlatformUnavailable(f"Bluesky is having trouble while {action}.") from error
             raise ConnectorError(f"Bluesky answered {status} while {action}.") from error
@@ -113,34 +135,26 @@ class BlueskyConnector:
             self.did = profile.did if profile else ""
 
     def fetch(self, cursor: dict[str, Any]) -> FetchResult:
-        """Cursor: {"since": ISO indexedAt of the newest notification, "ids": uris seen at that time}."""
-        watermark = Watermark(cursor)
-        items: list[PlatformItem] = []
-        exhausted = True
+        """Cursor: {"since": ISO indexedAt of the newest notification read, "ids": uris seen at that time,
+        "resume": where a read cut short by the page limit continues} (see `read_newest_first`)."""
+
+        def read_page(page_cursor: str | None) -> tuple[list[Entry], str | None]:
+            answer = self.client.app.bsky.notification.list_notifications(params={
+                "reasons": ["mention", "reply"], "limit": self.page_size, "cursor": page_cursor})
+            entries = []
+            for notification in answer.notifications:
+                moment = parse_time(notification.indexed_at)
+                if moment is not None:
+                    entries.append(Entry(id=notification.uri, moment=moment, value=notification,
+                                         wanted=notification.reason in ("mention", "reply")))
+            return entries, answer.cursor
+
         with self._translated_errors("reading notifications"):
             self._login()
-            page_cursor = None
-            for _ in range(self.page_limit):
-                answer = self.client.app.bsky.notification.list_notifications(params={
-                    "reasons": ["mention", "reply"], "limit": self.page_size, "cursor": page_cursor})
-                reached_seen = False
-                for notification in answer.notifications:
-                    moment = parse_time(notification.indexed_at)
-                    if moment is None or notification.reason not in ("mention", "reply"):
-                        continue
-                    if not watermark.covers(moment):
-                        reached_seen = True
-                        break
-                    if watermark.is_new(notification.uri, moment):
-                        items.append(notification_item(notification))
-                        watermark.saw(notification.uri, moment)
-                page_cursor = answer.cursor
-                if reached_seen or not page_cursor:
-                    break
-            else:
-                exhausted = False
+            notifications, state, exhausted = read_newest_first(read_page, cursor, page_limit=self.page_limit)
+            items = [notification_item(notification) for notification in notifications]
         items.sort(key=lambda item: item.created_at)
-        return FetchResult(items=items, cursor=watermark.state() or dict(cursor), exhausted=exhausted)
+        return FetchResult(items=items, cursor=state, exhausted=exhausted)
 
     def send_reply(self, *, text: str, in_reply_to_external_id: str, idempotency_key: str) -> SentMessage:
         with self._translated_errors("sending a reply", sending=True):
@@ -152,10 +166,41 @@ class BlueskyConnector:
             parent = models.ComAtprotoRepoStrongRef.Main(uri=post.uri, cid=post.cid)
             thread = getattr(post.record, "reply", None)
             root = models.ComAtprotoRepoStrongRef.Main(uri=thread.root.uri, cid=thread.root.cid) if thread else parent
+        with self._translated_errors("sending a reply", sending=True, posting=True):
             created = self.client.send_post(text, profile_identify=self.did,
                                             reply_to=models.AppBskyFeedPost.ReplyRef(parent=parent, root=root))
         return SentMessage(external_id=created.uri, url=web_url(created.uri, self.handle),
                            raw={"uri": created.uri, "cid": created.cid})
+
+    def find_sent(self, *, text: str, in_reply_to_external_id: str, recipient_external_id: str = "",
+                  private: bool = False, since: datetime) -> SentMessage | None:
+        """Our reply with this text under that post, in the account's own feed (newest first)."""
+        if private:
+            raise LookupUnsupported("Bluesky private messages are not sent by this channel.")
+        oldest = since - LOOKUP_CLOCK_MARGIN
+        with self._translated_errors("looking for a reply that may already be posted"):
+            self._login()
+            cursor = None
+            for _ in range(LOOKUP_PAGES):
+                answer = self.client.app.bsky.feed.get_author_feed(params={
+                    "actor": self.did, "filter": "posts_with_replies", "limit": 50, "cursor": cursor})
+                for entry in answer.feed:
+                    post, record = entry.post, entry.post.record
+                    if getattr(entry, "reason", None) is not None or post.author.did != self.did:
+                        continue  # a repost shown in the feed, not our own post
+                    moment = parse_time(getattr(record, "created_at", None) or post.indexed_at)
+                    if moment is not None and moment < oldest:
+                        return None  # older than the send: it was not posted
+                    reply = getattr(record, "reply", None)
+                    if reply and reply.parent.uri == in_reply_to_external_id and same_text(
+                            getattr(record, "text", ""), text):
+                        return SentMessage(external_id=post.uri, url=web_url(post.uri, self.handle),
+                                           raw={"uri": post.uri, "cid": post.cid, "found_by_lookup": True})
+                cursor = answer.cursor
+                if not cursor:
+                    return None
+        # Not found among more posts than a look-up reads: it cannot say "not posted".
+        raise LookupUnsupported("The account posted too much since this reply to tell whether it went out.")
 
     def send_private_message(self, *, recipient_external_id: str, text: str, idempotency_key: str) -> SentMessage:
         raise SendRefused("Bluesky private messages are not supported by this channel: reply in public or "

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import unescape
+from html.parser import HTMLParser
 from typing import Any
 
 import requests
@@ -81,11 +83,58 @@ def matching_terms(text: str, terms: Iterable[str]) -> list[str]:
         r"(?<!\w)" + re.escape(fold(term.strip())) + r"(?!\w)", folded)]
 
 
+def unescape_x(text: str) -> str:
+    """X escapes exactly `&`, `<` and `>` in tweet and DM text: give back what the author typed.
+
+    Only those three: a person who literally wrote "&quot;" or "&#39;" keeps it, and `&amp;lt;`
+    (someone typing "&lt;") becomes "&lt;", not "<"."""
+    return re.sub(r"&(amp|lt|gt);", lambda found: {"amp": "&", "lt": "<", "gt": ">"}[found.group(1)], text or "")
+
+
+class _TextExtractor(HTMLParser):
+    """HTML (Mastodon statuses, feed summaries) to the plain text a person reads: paragraphs and line
+    breaks kept, tags and scripts dropped, entities decoded once. Never evaluates anything."""
+
+    BLOCKS = {"p", "div", "blockquote", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "tr"}
+    SKIPPED = {"script", "style", "template", "head", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIPPED:
+            self.skipping += 1
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag in self.BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIPPED:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in self.BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
 def html_to_text(html: str) -> str:
-    text = re.sub(r"<br\s*/?>", "\n", html, flags=re.IGNORECASE)
-    text = re.sub(r"</p>\s*<p[^>]*>", "\n\n", text, flags=re.IGNORECASE)
-    text = re.sub(r"<[^>]+>", "", text)
-    return unescape(text).strip()
+    if not html:
+        return ""
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    text = "".join(extractor.parts)
+    text = re.sub(r"[ \t]*\n[ \t]*", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 class Watermark:
@@ -118,3 +167,84 @@ class Watermark:
         if self.newest is None:
             return {}
         return {"since": self.newest.isoformat(), "ids": sorted(self.newest_ids)}
+
+
+# How far before a send's start a found post may be dated (clocks of the platform and ours differ).
+LOOKUP_CLOCK_MARGIN = timedelta(minutes=2)
+# How many pages of the account's recent posts a look-up reads before answering "not found".
+LOOKUP_PAGES = 3
+
+
+def same_text(published: str | None, sent: str) -> bool:
+    """What the platform shows is what we sent (it may escape HTML or trim blanks)."""
+    return unescape(published or "").strip() == unescape(sent).strip()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One element of a newest-first listing, as `read_newest_first` needs to see it."""
+
+    id: str
+    moment: datetime
+    value: Any
+    wanted: bool = True  # False for what the brand itself posted: passed over, never handed back
+
+
+Page = tuple[list[Entry], Any]  # the entries, newest first, and the position of the next (older) page
+
+
+# How far back a channel's very first read goes: the last week, not years of an account's history.
+# Once a channel has a cursor, every read goes down to it, however far that is.
+FIRST_READ_HISTORY = timedelta(days=7)
+
+
+def read_newest_first(read_page: Callable[[Any], Page], state: dict[str, Any] | None, *,
+                      page_limit: int) -> tuple[list[Any], dict[str, Any], bool]:
+    """Reads a newest-first listing (X DMs, Bluesky notifications, Messenger conversations...) down to
+    where the previous complete read started, across as many fetches as it takes.
+
+    `state` holds the committed watermark (`since`, `ids`: everything at or below it was read) and,
+    while a read is cut short by `page_limit`, `resume`: the position of the next older page and the
+    newest item this read has seen. The watermark only moves once the read reaches it, so a burst of
+    any size between two polls is read in full over several fetches, oldest pages last, and items
+    arriving meanwhile sit above the resumed read, where the next complete read finds them.
+
+    A channel's first read (no watermark yet) reaches back `FIRST_READ_HISTORY`.
+
+    Answers the wanted values, the next state and whether the read is complete."""
+    state = state or {}
+    committed = Watermark(state if state.get("since") else {"since": (now() - FIRST_READ_HISTORY).isoformat()})
+    resume = state.get("resume") or {}
+    position = resume.get("position")
+    newest = Watermark(resume.get("newest"))
+    found: list[Any] = []
+    for _ in range(page_limit):
+        entries, next_position = read_page(position)
+        reached = False
+        for entry in entries:
+            if not committed.covers(entry.moment):
+                reached = True
+                break
+            if entry.wanted and committed.is_new(entry.id, entry.moment):
+                found.append(entry.value)
+            newest.saw(entry.id, entry.moment)
+        if reached or not next_position or not entries:
+            return found, newest.state() or committed.state(), True
+        position = next_position
+    return found, {**committed.state(), "resume": {"position": position, "newest": newest.state()}}, False
+
+
+def read_oldest_first(read_page: Callable[[Any], tuple[list[Any], Any, bool]], after: Any, *,
+                      page_limit: int) -> tuple[list[Any], Any, bool]:
+    """Reads an oldest-first listing (Graph comments) onwards from `after`, the cursor of the last item
+    the previous fetch read. `read_page(after)` answers (items, cursor after its last item, more).
+    Answers the items, the cursor to continue from next time, and whether the end was reached."""
+    found: list[Any] = []
+    for _ in range(page_limit):
+        items, page_after, more = read_page(after)
+        found.extend(items)
+        if items and page_after:
+            after = page_after
+        if not more or not items:
+            return found, after, True
+    return found, after, False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from datetime import datetime, timedelta
 from typing import Any
 
 from inbox.connectors.base import (
@@ -12,9 +14,10 @@ from inbox.connectors.base import (
     PlatformItem,
     SentMessage,
 )
-from inbox.connectors.common import Watermark, parse_time
+from inbox.connectors.common import FIRST_READ_HISTORY, Watermark, now, parse_time
 from inbox.connectors.graph import GraphConnector
 
+RECENT_ACTIVITY = timedelta(seconds=60)
 POST_FIELDS = "id,message,created_time,updated_time,permalink_url"
 COMMENT_FIELDS = "id,message,created_time,from,parent{id},permalink_url"
 
@@ -38,39 +41,63 @@ def comment_item(comment: dict[str, Any], post: dict[str, Any]) -> PlatformItem:
     )
 
 
+def activity_mark(post: dict[str, Any]) -> str:
+    """What tells that a post has new comments: its updated_time, which a comment moves. Graph counts
+    in whole seconds, so a comment written in the same second as the last read would not move it: a
+    post active in the last minute (room for clock skew too) is read again whatever its mark."""
+    updated = parse_time(post.get("updated_time") or post.get("created_time"))
+    if updated is None or updated > now() - RECENT_ACTIVITY:
+        return ""
+    return updated.isoformat()
+
+
 class FacebookConnector(GraphConnector):
     platform = "facebook"
     label = "Facebook"
 
     def fetch(self, cursor: dict[str, Any]) -> FetchResult:
-        """Cursor: `comments` and `messages`, each {"since": ISO time, "ids": ids seen at that time}."""
-        comments, comments_state = self._read_comments(cursor.get("comments"))
-        messages, messages_state = self.read_private_messages(cursor.get("messages"), inbox="messenger")
+        """Cursor: `comments` (per post, where its comments were last read: see `read_children`) and
+        `messages` (see `read_private_messages`)."""
+        comments, comments_state, comments_done = self._read_comments(cursor.get("comments"))
+        messages, messages_state, messages_done = self.read_private_messages(cursor.get("messages"),
+                                                                             inbox="messenger")
         items = sorted(comments + messages, key=lambda item: item.created_at)
-        return FetchResult(items=items, cursor={"comments": comments_state, "messages": messages_state})
+        return FetchResult(items=items, cursor={"comments": comments_state, "messages": messages_state},
+                           exhausted=comments_done and messages_done)
 
-    def _read_comments(self, state: dict[str, Any] | None) -> tuple[list[PlatformItem], dict[str, Any]]:
-        watermark = Watermark(state)
-        items: list[PlatformItem] = []
-        posts = self.pages(f"{self.page_id}/feed", {"fields": POST_FIELDS, "limit": 25}, action="reading the feed")
-        for index, post in enumerate(posts):
-            if index >= self.posts_scanned:
-                break
-            updated = parse_time(post.get("updated_time") or post.get("created_time"))
-            if updated and not watermark.covers(updated):
-                continue  # nobody commented on this post since the last fetch
-            listing = self.pages(f"{post['id']}/comments", {
-                "filter": "stream", "order": "reverse_chronological", "fields": COMMENT_FIELDS, "limit": 100},
-                action="reading comments")
-            for comment in listing:
-                moment = parse_time(comment["created_time"])
-                if moment is None or not watermark.covers(moment):
-                    break
-                if (comment.get("from") or {}).get("id") != self.page_id and watermark.is_new(comment["id"], moment):
-                    items.append(comment_item(comment, post))
-        for item in items:
-            watermark.saw(item.external_id, item.created_at)
-        return items, watermark.state()
+    def _read_comments(self, state: dict[str, Any] | None) -> tuple[list[PlatformItem], dict[str, Any], bool]:
+        """The comments of the Page's recent posts, all levels (`filter=stream`), oldest first
+        (`order=chronological`), each post continued from the last comment read."""
+        state = state or {}
+        # A cursor from before per-post positions: its time still tells old comments from new ones on
+        # posts this fetch meets for the first time.
+        legacy = Watermark(state) if state.get("since") else None
+        # A channel's very first read takes the last week's comments, not years of them: the limit is kept
+        # (a first read may take several fetches), and later comments are all newer than it anyway.
+        horizon = parse_time(state.get("horizon")) or (now() - FIRST_READ_HISTORY if not state else None)
+        posts = itertools.islice(
+            self.pages(f"{self.page_id}/feed", {"fields": POST_FIELDS, "limit": 25}, action="reading the feed"),
+            self.posts_scanned)
+        found, new_state, exhausted = self.read_children(
+            posts, state, edge="comments", action="reading comments",
+            args={"filter": "stream", "order": "chronological", "fields": COMMENT_FIELDS,
+                  "limit": self.page_size},
+            changed=activity_mark)
+        items = []
+        for comment, post in found:
+            moment = parse_time(comment.get("created_time"))
+            if moment is None or (comment.get("from") or {}).get("id") == self.page_id:
+                continue
+            if legacy and not (state.get("parents") or {}).get(post["id"]) and not legacy.is_new(comment["id"], moment):
+                continue
+            if horizon and moment < horizon:
+                continue
+            items.append(comment_item(comment, post))
+        if legacy:
+            new_state |= legacy.state()
+        if horizon:
+            new_state["horizon"] = horizon.isoformat()
+        return items, new_state, exhausted
 
     def send_reply(self, *, text: str, in_reply_to_external_id: str, idempotency_key: str) -> SentMessage:
         # Graph has no idempotency key for comments; the inbox records the send before any retry.
@@ -78,6 +105,23 @@ class FacebookConnector(GraphConnector):
                            action="replying to a comment")
         return SentMessage(external_id=answer["id"],
                            url=f"https://www.facebook.com/{answer['id']}", raw=answer)
+
+    def find_sent(self, *, text: str, in_reply_to_external_id: str, recipient_external_id: str = "",
+                  private: bool = False, since: datetime) -> SentMessage | None:
+        """Our comment with this text under that post or comment, or our Messenger message with this
+        text to that person."""
+        if private:
+            return self.find_sent_private_message(text=text, recipient_external_id=recipient_external_id,
+                                                  since=since, inbox="messenger")
+        node = self.find_in_edge(
+            f"{in_reply_to_external_id}/comments", text=text, text_field="message",
+            fields="id,message,from,created_time", since=since, time_field="created_time", newest_first=True,
+            args={"order": "reverse_chronological"},
+            ours=lambda comment: (comment.get("from") or {}).get("id") == self.page_id)
+        if node is None:
+            return None
+        return SentMessage(external_id=node["id"], url=f"https://www.facebook.com/{node['id']}",
+                           raw={**node, "found_by_lookup": True})
 
     def check_credentials(self) -> AccountInfo:
         page = self.call(self.page_id, args={"fields": "id,name,username,picture"}, action="checking the Page")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,8 +32,20 @@ from inbox.connectors.base import (
     SendRefused,
     SentMessage,
 )
-from inbox.connectors.common import DEFAULT_TIMEOUT, from_epoch, html_to_text, parse_time
+from inbox.connectors.common import (
+    DEFAULT_TIMEOUT,
+    FIRST_READ_HISTORY,
+    from_epoch,
+    html_to_text,
+    now,
+    parse_time,
+)
 from inbox.connectors.outbound import guarded_session, refused_in
+
+
+def created_at(notification: dict[str, Any]) -> datetime:
+    moment = notification["created_at"]
+    return moment if isinstance(moment, datetime) else parse_time(moment)  # type: ignore[return-value]
 
 
 def status_item(notification: dict[str, Any]) -> PlatformItem:
@@ -113,34 +126,47 @@ class MastodonConnector:
                               if self.api.ratelimit_reset else None)
 
     def fetch(self, cursor: dict[str, Any]) -> FetchResult:
-        """Cursor: {"last_notification_id"}. The first fetch reads back at most `page_limit` pages of
-        history; later ones walk forward with `min_id`, which Mastodon answers without gaps."""
+        """Cursor: {"last_notification_id"}: later fetches walk forward with `min_id`, which Mastodon answers
+        oldest-first in chunks, without gaps. Until a first read has gone through the whole list it is
+        {"backfill_max_id", "backfill_newest_id"}: the read continues below the oldest notification read
+        (`max_id`), then the walk forward starts from the newest. A page limit only delays either."""
         last = cursor.get("last_notification_id")
         notifications: list[dict[str, Any]] = []
         exhausted = True
         with self._translated_errors("reading mentions"):
             if not last:
-                page = self.api.notifications(types=["mention"], limit=self.page_size)
+                max_id = cursor.get("backfill_max_id")
+                newest = cursor.get("backfill_newest_id")
+                horizon = now() - FIRST_READ_HISTORY  # a first read brings the last week, not years
                 for _ in range(self.page_limit):
-                    notifications.extend(page)
-                    page = self.api.fetch_next(page) if page else None
-                    if not page:
+                    page = self.api.notifications(types=["mention"], max_id=max_id, limit=self.page_size)
+                    if not page:  # not a short page: an instance may cap `limit` below what we ask
                         break
+                    ids = [int(n["id"]) for n in page]
+                    max_id = str(min(ids))
+                    newest = str(max([*ids, int(newest)] if newest else ids))
+                    recent = [n for n in page if created_at(n) >= horizon]
+                    notifications.extend(recent)
+                    if len(recent) < len(page):
+                        break  # newest first: the rest is older still
+                else:
+                    exhausted = False
+                new_cursor = ({"last_notification_id": newest} if exhausted else
+                              {"backfill_max_id": max_id, "backfill_newest_id": newest}) if newest else {}
             else:
                 for _ in range(self.page_limit):
                     page = self.api.notifications(types=["mention"], min_id=last, limit=self.page_size)
                     notifications.extend(page)
                     if page:
-                        last = max(str(n["id"]) for n in page)
-                    if len(page) < self.page_size:
+                        last = str(max(int(n["id"]) for n in page))
+                    if not page:
                         break
                 else:
                     exhausted = False
+                new_cursor = {"last_notification_id": last}
         notifications = [n for n in notifications if n.get("status")]
         notifications.sort(key=lambda n: int(n["id"]))
-        newest = str(notifications[-1]["id"]) if notifications else cursor.get("last_notification_id")
-        return FetchResult(items=[status_item(n) for n in notifications],
-                           cursor={"last_notification_id": newest} if newest else {},
+        return FetchResult(items=[status_item(n) for n in notifications], cursor={k: v for k, v in new_cursor.items() if v},
                            exhausted=exhausted, rate_limit=self._rate_limit())
 
     def send_reply(self, *, text: str, in_reply_to_external_id: str, idempotency_key: str) -> SentMessage:

@@ -29,6 +29,14 @@ SEEN_PER_FEED = 500
 USER_AGENT = "VigieMonitor/1.0 (+https://vigie.example/bot)"
 
 
+def plain(node: Any, name: str) -> str:
+    """A feed's or entry's text field as a person reads it: feedparser hands titles over as HTML
+    ("Fish &amp; chips"), summaries too; plain-text ones are kept as they are."""
+    value = node.get(name, "") or ""
+    detail = node.get(f"{name}_detail") or {}
+    return html_to_text(value) if "html" in (detail.get("type") or "text/html") else value.strip()
+
+
 def entry_time(entry: Any) -> datetime:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     return datetime.fromtimestamp(calendar.timegm(parsed), UTC) if parsed else now()
@@ -96,7 +104,7 @@ class WebFeedConnector:
             warnings.append(f"The feed {url} is malformed ({parsed.get('bozo_exception')}): read what was usable.")
         seen = list(state.get("seen") or [])
         known = set(seen)
-        title = parsed.feed.get("title", "") or urlsplit(url).netloc
+        title = plain(parsed.feed, "title") or urlsplit(url).netloc
         items = []
         # Feeds list newest first: read oldest first so entries sharing a timestamp keep their order.
         for entry in reversed(parsed.entries):
@@ -105,21 +113,25 @@ class WebFeedConnector:
                 continue
             seen.append(entry_id)
             known.add(entry_id)
-            summary = html_to_text(entry.get("summary", ""))
-            text = f"{entry.get('title', '')}\n\n{summary}".strip()
+            summary = plain(entry, "summary")
+            entry_title = plain(entry, "title")
+            text = f"{entry_title}\n\n{summary}".strip()
             terms = matching_terms(text, self.watch_terms)
             if not terms:
                 continue
             site = urlsplit(entry.get("link") or url).netloc
             items.append(PlatformItem(
                 external_id=entry_id, kind=ItemKind.ARTICLE, text=text,
-                author=PlatformAuthor(external_id=site, handle=site, name=entry.get("author", "") or title,
+                author=PlatformAuthor(external_id=site, handle=site, name=plain(entry, "author") or title,
                                       profile_url=parsed.feed.get("link", "")),
                 created_at=entry_time(entry), thread_external_id=entry_id, url=entry.get("link", ""),
                 context_text=title, language_hint=(parsed.feed.get("language") or "")[:2],
-                raw={"feed": url, "title": entry.get("title", ""), "matched_terms": terms}))
+                raw={"feed": url, "title": entry_title, "matched_terms": terms}))
+        # Every entry the feed still lists stays remembered, however long the feed: forgetting one would
+        # bring it back as new.
+        listed = [entry.get("id") or entry.get("link") for entry in parsed.entries]
         new_state = {"etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified"),
-                     "seen": seen[-SEEN_PER_FEED:]}
+                     "seen": seen[-max(SEEN_PER_FEED, len(listed)):]}
         return items, {key: value for key, value in new_state.items() if value}
 
     def send_reply(self, *, text: str, in_reply_to_external_id: str, idempotency_key: str) -> SentMessage:

@@ -19,6 +19,7 @@ from typing import Any
 from django.views.decorators.debug import sensitive_variables
 
 from inbox.connectors.base import ItemKind, PlatformAuthor, PlatformItem, WebhookRejected
+from inbox.connectors.common import unescape_x
 
 
 @dataclass(frozen=True)
@@ -277,18 +278,22 @@ def _x_tweet(tweet: dict, brand: str) -> PlatformItem | None:
     tweet_id = _id(tweet["id_str"])
     parent = _id(tweet["in_reply_to_status_id_str"]) if tweet.get("in_reply_to_status_id_str") is not None else None
     handle = _text(user.get("screen_name"))
-    text = _text(_dict(tweet.get("extended_tweet")).get("full_text")) or _text(tweet.get("text"))
+    # Like the v2 API, Account Activity escapes `&`, `<` and `>`: store what the author wrote.
+    text = unescape_x(_text(_dict(tweet.get("extended_tweet")).get("full_text")) or _text(tweet.get("text")))
     lang = _text(tweet.get("lang"))
+    # Enterprise payloads carry `edit_history`: an edit updates the message of the original post.
+    initial = _dict(tweet.get("edit_history")).get("initial_tweet_id")
+    original = _id(initial) if initial is not None else tweet_id
     return PlatformItem(
-        external_id=tweet_id, kind=ItemKind.REPLY if parent else ItemKind.MENTION, text=text,
+        external_id=original, kind=ItemKind.REPLY if parent else ItemKind.MENTION, text=text,
         author=PlatformAuthor(external_id=_id(user["id_str"]), handle=f"@{handle}" if handle else "",
                               name=_text(user.get("name")), avatar_url=_text(user.get("profile_image_url_https")),
                               followers=_count(user.get("followers_count")), verified=bool(user.get("verified")),
                               profile_url=f"https://x.com/{handle}" if handle else ""),
         created_at=_x_time(tweet["created_at"]),
         # v1.1 events carry no conversation_id: only a top-level post's thread is known for sure.
-        thread_external_id=None if parent else tweet_id, parent_external_id=parent,
-        url=f"https://x.com/{handle or 'i/web'}/status/{tweet_id}",
+        thread_external_id=None if parent else original, parent_external_id=parent,
+        url=f"https://x.com/{handle or 'i/web'}/status/{tweet_id}", edited=original != tweet_id,
         language_hint=lang if lang != "und" else "",
         reach=_count(tweet.get("retweet_count")) + _count(tweet.get("favorite_count"))
         + _count(tweet.get("quote_count")),
@@ -307,7 +312,7 @@ def _x_direct_message(event: dict, brand: str, users: dict) -> PlatformItem | No
     screen_name = _text(user.get("screen_name"))
     return PlatformItem(
         external_id=_id(event["id"]), kind=ItemKind.PRIVATE_MESSAGE,
-        text=_text(_dict(create.get("message_data")).get("text")),
+        text=unescape_x(_text(_dict(create.get("message_data")).get("text"))),
         author=PlatformAuthor(external_id=sender, handle=f"@{screen_name}" if screen_name else "",
                               name=_text(user.get("name"))),
         created_at=_from_unix(event["created_timestamp"]),

@@ -11,12 +11,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from inbox.sandbox.http import Request, Response, Router, json_response
-from inbox.sandbox.state import SandboxState, Timeline, iso
+from inbox.sandbox.state import SandboxState, Timeline
 
 JWT_SECRET = b"sandbox-jwt-secret"
 BRAND = {"did": "did:plc:vigiebrand0000000000000", "handle": "vigie.sandbox.social", "displayName": "Vigie Brand"}
 ACCESS_LIFETIME = 2 * 3600
 B32 = "abcdefghijklmnopqrstuvwxyz234567"
+
+
+def iso_ms(moment: datetime) -> str:
+    """Bluesky's timestamps carry milliseconds."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def b64url(data: bytes) -> str:
@@ -94,13 +99,13 @@ class BlueskyWorld:
         rkey = f"3l{number:011d}"
         uri = f"at://{author['did']}/app.bsky.feed.post/{rkey}"
         record = record or {"$type": "app.bsky.feed.post", "text": text,
-                            "createdAt": created_at or iso(datetime.now(UTC)), "langs": langs or ["en"]}
+                            "createdAt": created_at or iso_ms(datetime.now(UTC)), "langs": langs or ["en"]}
         if reply_to and reply_to in self.posts and "reply" not in record:
             parent = self.posts[reply_to]
             root = parent["record"].get("reply", {}).get("root") or {"uri": parent["uri"], "cid": parent["cid"]}
             record["reply"] = {"root": root, "parent": {"uri": parent["uri"], "cid": parent["cid"]}}
         post = {"uri": uri, "cid": fake_cid(uri), "author": author, "record": record,
-                "indexedAt": iso(datetime.now(UTC)), "replyCount": 0, "repostCount": 0, "likeCount": 0,
+                "indexedAt": iso_ms(datetime.now(UTC)), "replyCount": 0, "repostCount": 0, "likeCount": 0,
                 "quoteCount": 0, "labels": []}
         self.posts[uri] = post
         return post
@@ -172,29 +177,44 @@ class BlueskyWorld:
         return json_response(200, self.profiles[did])
 
     def list_notifications(self, request: Request) -> Response:
-        limit = min(int(request.arg("limit") or 50), 100)
+        limit = min(int(request.arg("limit") or 50), int(self.state.quirk("bluesky", "max_limit", 100)))
         reasons = set(request.args("reasons"))
         cursor = request.arg("cursor")
         until = int(cursor) if cursor else None
         chosen: list[int] = []
-        more = False
         for number in reversed(self.timeline.ids):
             if until is not None and number >= until:
                 continue
             if reasons and self.notifications[number]["reason"] not in reasons:
                 continue
             if len(chosen) == limit:
-                more = True
                 break
             chosen.append(number)
         body: dict[str, Any] = {"notifications": [self.notifications[n] for n in chosen], "seenAt": None}
-        if more:
+        # Like the AppView, every non-empty page carries a cursor, the last one too: only an empty page
+        # says the list is over (`more` is not told apart).
+        if chosen:
             body["cursor"] = str(chosen[-1])
         return json_response(200, body, {"ratelimit-limit": "3000", "ratelimit-remaining": "2999"})
 
     def get_posts(self, request: Request) -> Response:
         uris = request.query.get("uris", []) + request.query.get("uris[]", [])
         return json_response(200, {"posts": [self.posts[uri] for uri in uris if uri in self.posts]})
+
+    def get_author_feed(self, request: Request) -> Response:
+        """An account's own posts and replies, newest first (what a connector reads to find a post it
+        is not sure it published)."""
+        actor = request.arg("actor") or ""
+        did = self.dids_by_handle.get(actor, actor)
+        limit = min(int(request.arg("limit") or 50), 100)
+        cursor = request.arg("cursor")
+        theirs = [post for post in reversed(self.posts.values()) if post["author"]["did"] == did]
+        start = int(cursor) if cursor else 0
+        chosen = theirs[start:start + limit]
+        body: dict[str, Any] = {"feed": [{"post": post} for post in chosen]}
+        if start + limit < len(theirs):
+            body["cursor"] = str(start + limit)
+        return json_response(200, body)
 
     def create_record(self, request: Request) -> Response:
         payload = request.json()
@@ -216,4 +236,5 @@ class BlueskyWorld:
         router.add("GET", r"/xrpc/app\.bsky\.actor\.getProfile", self.get_profile)
         router.add("GET", r"/xrpc/app\.bsky\.notification\.listNotifications", self.list_notifications)
         router.add("GET", r"/xrpc/app\.bsky\.feed\.getPosts", self.get_posts)
+        router.add("GET", r"/xrpc/app\.bsky\.feed\.getAuthorFeed", self.get_author_feed)
         router.add("POST", r"/xrpc/com\.atproto\.repo\.createRecord", self.create_record)

@@ -44,6 +44,14 @@ class SandboxClient:
     def inject_x_dm(self, text: str, *, sender: str = "someone", **fields: Any) -> dict[str, Any]:
         return self.inject("x", "dms", text=text, sender=sender, **fields)
 
+    def inject_x_group_dm(self, text: str, *, sender: str, others: list[str], **fields: Any) -> dict[str, Any]:
+        """A message in a group conversation between the brand, `sender` and `others` (created once)."""
+        return self.inject("x", "group_dms", text=text, sender=sender, others=others, **fields)
+
+    def edit_x_post(self, tweet_id: str, text: str) -> dict[str, Any]:
+        """The author edits a post: a new version under a new id, listing the earlier ids."""
+        return self.inject("x", "edits", tweet_id=tweet_id, text=text)
+
     def inject_facebook_post(self, message: str, **fields: Any) -> dict[str, Any]:
         return self.inject("facebook", "posts", message=message, **fields)
 
@@ -84,8 +92,10 @@ class SandboxClient:
 
     def fail(self, platform: str, mode: str, *, times: int | None = None, path: str = "", seconds: int = 60,
              delay_ms: int = 0) -> None:
-        """Make `platform` answer with `mode` (rate_limit, revoked, error, slow) for the next `times` calls,
-        or until `clear()` when `times` is None; `path` narrows it to requests whose path contains it."""
+        """Make `platform` answer with `mode` (rate_limit, revoked, error, slow, slow_accept: handled at once
+        but answered `delay_ms` later) for the next `times` calls,
+        or until `clear()` when `times` is None; `path` narrows it to requests whose path contains it, or
+        matches it when it starts with "^"."""
         self._call("POST", "fail", json={"platform": platform, "mode": mode, "times": times, "path": path,
                                          "seconds": seconds, "delay_ms": delay_ms})
 
@@ -100,6 +110,14 @@ class SandboxClient:
 
     def requests_seen(self) -> dict[str, int]:
         return self._call("GET", "requests")
+
+    def calls(self, method_and_path: str) -> int:
+        """How many times a request such as "GET /2/users/me" reached the sandbox since the reset."""
+        return self._call("GET", "requests/paths").get(method_and_path, 0)
+
+    def quirks(self, platform: str, **habits: Any) -> None:
+        """Switch on awkward habits of the real platform (see each platform module of the sandbox)."""
+        self._call("POST", "quirks", json={"platform": platform, **habits})
 
     def deliver_webhook(self, url: str, payload: dict[str, Any], *, platform: str = "meta", valid: bool = True,
                         secret: str | None = None) -> dict[str, Any]:

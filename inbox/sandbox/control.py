@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from inbox.sandbox.server import PlatformSandbox
 
 X_CONSUMER_SECRET = "sandbox-consumer-secret"
-FAILURE_MODES = ("rate_limit", "revoked", "error", "slow")
+FAILURE_MODES = ("rate_limit", "revoked", "error", "slow", "slow_accept")
 PLATFORMS = ("x", "facebook", "instagram", "mastodon", "bluesky", "web")
 
 
@@ -48,6 +48,8 @@ class Control:
             ("x", "mentions"): lambda **kw: self.x_tweet_with_webhook(world["x"].add_tweet(**kw)),
             ("x", "posts"): lambda **kw: world["x"].add_tweet(mention_brand=False, **kw),
             ("x", "dms"): lambda **kw: self.x_dm_with_webhook(world["x"].add_dm(**kw)),
+            ("x", "group_dms"): world["x"].add_group_dm,
+            ("x", "edits"): lambda **kw: self.x_tweet_with_webhook(world["x"].edit_tweet(**kw)),
             ("facebook", "posts"): world["graph"].add_post,
             ("facebook", "comments"): lambda **kw: self.fb_comment_with_webhook(world["graph"].add_comment(**kw)),
             ("facebook", "messages"): lambda **kw: self.messaging_webhook(world["graph"].add_message(**kw)),
@@ -69,7 +71,9 @@ class Control:
         user = self.sandbox.worlds["x"].users[tweet["author_id"]]
         replied = next((r["id"] for r in tweet.get("referenced_tweets", []) if r["type"] == "replied_to"), None)
         event = {"created_at": twitter_time(tweet["created_at"]), "id": int(tweet["id"]), "id_str": tweet["id"],
-                 "text": tweet["text"], "in_reply_to_status_id_str": replied, "lang": tweet["lang"],
+                 "text": x_api.x_escaped(tweet["text"]), "in_reply_to_status_id_str": replied, "lang": tweet["lang"],
+                 "edit_history": {"initial_tweet_id": tweet["edit_history_tweet_ids"][0],
+                                  "edit_tweet_ids": tweet["edit_history_tweet_ids"]},
                  "retweet_count": tweet["public_metrics"]["retweet_count"],
                  "favorite_count": tweet["public_metrics"]["like_count"],
                  "user": {"id_str": user["id"], "screen_name": user["username"], "name": user["name"],
@@ -85,7 +89,7 @@ class Control:
             "type": "message_create", "id": event["id"],
             "created_timestamp": str(unix(event["created_at"]) * 1000),
             "message_create": {"target": {"recipient_id": x_api.BRAND_USER["id"]}, "sender_id": sender["id"],
-                               "message_data": {"text": event["text"], "entities": {}}}}],
+                               "message_data": {"text": x_api.x_escaped(event["text"]), "entities": {}}}}],
             "users": {sender["id"]: {"id": sender["id"], "name": sender["name"], "screen_name": sender["username"],
                                      "profile_image_url_https": sender["profile_image_url"]}}}
         return {**event, "webhook": webhook}
@@ -178,6 +182,18 @@ class Control:
     def requests_seen(self, request: Request) -> Response:
         return json_response(200, self.sandbox.state.requests_seen)
 
+    def paths_seen(self, request: Request) -> Response:
+        return json_response(200, self.sandbox.state.paths_seen)
+
+    def quirks(self, request: Request) -> Response:
+        """Switch on a platform's awkward habits, e.g. {"platform": "x", "omit_users": true}."""
+        payload = request.json()
+        platform = payload.pop("platform", "")
+        if platform not in PLATFORMS:
+            return json_response(400, {"error": f"platform must be one of {PLATFORMS}"})
+        self.sandbox.state.quirks.setdefault(platform, {}).update(payload)
+        return json_response(200, self.sandbox.state.quirks[platform])
+
     def deliver_webhook(self, request: Request) -> Response:
         """Runs outside the state lock (see PlatformSandbox.handle): the receiver may call us back."""
         payload = request.json()
@@ -220,6 +236,8 @@ class Control:
         router.add("POST", r"/_sandbox/clear", self.clear)
         router.add("GET", r"/_sandbox/posted", self.posted)
         router.add("GET", r"/_sandbox/requests", self.requests_seen)
+        router.add("GET", r"/_sandbox/requests/paths", self.paths_seen)
+        router.add("POST", r"/_sandbox/quirks", self.quirks)
         router.add("POST", r"/_sandbox/webhooks/deliver", self.deliver_webhook)
         router.add("POST", r"/_sandbox/webhooks/crc", self.crc_check)
         router.add("POST", r"/_sandbox/(?P<platform>\w+)/(?P<kind>\w+)", self.inject)

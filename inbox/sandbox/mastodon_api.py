@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +19,18 @@ def rate_limit_headers(remaining: int = 299, reset_in: int = 300) -> dict[str, s
     reset = datetime.now(UTC) + timedelta(seconds=reset_in)
     return {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": str(remaining),
             "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+
+
+def status_html(text: str) -> str:
+    """A status as Mastodon serves it: HTML-escaped text in paragraphs, mentions as h-card links."""
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        escaped = html.escape(paragraph, quote=False).replace("\n", "<br>")
+        escaped = re.sub(r"(?<![\w@])@([\w.]+)(?:@([\w.-]+))?", lambda found: (
+            f'<span class="h-card" translate="no"><a href="https://{found.group(2) or INSTANCE}/@{found.group(1)}" '
+            f'class="u-url mention">@<span>{found.group(1)}</span></a></span>'), escaped)
+        paragraphs.append(f"<p>{escaped}</p>")
+    return "".join(paragraphs)
 
 
 def failure_response(mode: str, seconds: int) -> Response:
@@ -65,7 +79,7 @@ class MastodonWorld:
             "id": status_id, "uri": f"https://{INSTANCE}/users/{account['username']}/statuses/{status_id}",
             "url": f"https://{INSTANCE}/@{account['username']}/{status_id}",
             "created_at": created_at or iso(datetime.now(UTC)), "account": account,
-            "content": f"<p>{text}</p>", "visibility": visibility, "sensitive": False, "spoiler_text": "",
+            "content": status_html(text), "visibility": visibility, "sensitive": False, "spoiler_text": "",
             "media_attachments": [], "mentions": [], "tags": [], "emojis": [], "reblogs_count": boosts,
             "favourites_count": 0, "replies_count": 0, "in_reply_to_id": in_reply_to,
             "in_reply_to_account_id": parent["account"]["id"] if parent else None, "reblog": None,
@@ -99,7 +113,8 @@ class MastodonWorld:
         return None
 
     def list_notifications(self, request: Request) -> Response:
-        limit = min(int(request.arg("limit") or 40), 80)
+        # Mastodon caps `limit` (80 for notifications); the `max_limit` quirk plays an instance capping lower.
+        limit = min(int(request.arg("limit") or 40), int(self.state.quirk("mastodon", "max_limit", 80)))
         types = set(request.args("types"))
         if types and "mention" not in types:
             return json_response(200, [], rate_limit_headers())

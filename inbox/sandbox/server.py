@@ -98,19 +98,27 @@ class PlatformSandbox:
                 return handler(request, **groups)
         with state.lock:
             state.requests_seen[platform] = state.requests_seen.get(platform, 0) + 1
+            call = f"{request.method} {request.path}"
+            state.paths_seen[call] = state.paths_seen.get(call, 0) + 1
             rule = state.failure_for(platform, request.path)
         if rule and rule.mode == "slow":
             time.sleep(rule.delay_ms / 1000)
-        elif rule:
+        elif rule and rule.mode != "slow_accept":
             return FAILURE_RESPONSES[platform](rule.mode, rule.seconds)
         with state.lock:
-            refused = self.world_for(platform).check_auth(request)
-            if refused:
-                return refused
-            if not matched:
-                return json_response(404, {"error": f"The sandbox does not serve {request.method} {request.path}"})
-            handler, groups = matched
-            return handler(request, **groups)
+            response = self._handled(platform, request, matched)
+        if rule and rule.mode == "slow_accept":
+            time.sleep(rule.delay_ms / 1000)  # done and stored: only the answer is late (outside the lock)
+        return response
+
+    def _handled(self, platform: str, request: Request, matched) -> Response:
+        refused = self.world_for(platform).check_auth(request)
+        if refused:
+            return refused
+        if not matched:
+            return json_response(404, {"error": f"The sandbox does not serve {request.method} {request.path}"})
+        handler, groups = matched
+        return handler(request, **groups)
 
 
 class _Handler(BaseHTTPRequestHandler):

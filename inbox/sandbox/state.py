@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -51,11 +52,13 @@ class Timeline:
 @dataclass
 class FailureRule:
     platform: str
-    mode: str  # rate_limit | revoked | error | slow
-    path: str = ""  # only requests whose path contains this
+    # slow: wait, then handle. slow_accept: handle (the post is stored), then answer only after the
+    # delay, like a platform that takes a post but answers after the client gave up waiting.
+    mode: str  # rate_limit | revoked | error | slow | slow_accept
+    path: str = ""  # only requests whose path contains this (or matches it, when it starts with "^")
     remaining: int | None = None  # None: until cleared
     seconds: int = 60  # rate_limit: the reset lies this far ahead
-    delay_ms: int = 0  # slow
+    delay_ms: int = 0  # slow, slow_accept
 
 
 @dataclass
@@ -67,7 +70,14 @@ class SandboxState:
     failures: list[FailureRule] = field(default_factory=list)
     posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     requests_seen: dict[str, int] = field(default_factory=dict)
+    # "GET /2/users/me" -> how many times: lets tests count the calls a poll makes.
+    paths_seen: dict[str, int] = field(default_factory=dict)
     platforms: dict[str, Any] = field(default_factory=dict)
+    # Per platform, the real platform's less convenient habits a test switches on: {"x": {"omit_users": True}}.
+    quirks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def quirk(self, platform: str, name: str, default: Any = None) -> Any:
+        return self.quirks.get(platform, {}).get(name, default)
 
     def next_number(self) -> int:
         return next(self.counter)
@@ -78,7 +88,9 @@ class SandboxState:
     def failure_for(self, platform: str, path: str) -> FailureRule | None:
         """The first rule that applies to this request, consuming one of its uses."""
         for rule in self.failures:
-            if rule.platform == platform and rule.path in path:
+            # A path starting with "^" is a regular expression ("^/2/users$": the lookup, not the timelines).
+            matches = re.search(rule.path, path) if rule.path.startswith("^") else rule.path in path
+            if rule.platform == platform and matches:
                 if rule.remaining is not None:
                     rule.remaining -= 1
                     if rule.remaining <= 0:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from inbox.sandbox.http import Request, Response, Router, json_response
 from inbox.sandbox.state import SandboxState, Timeline, epoch_in, iso
 
-ID_BASE = 1_900_000_000_000_000_000
+TWITTER_EPOCH_MS = 1288834974657
+
+
+def snowflake(sequence: int) -> int:
+    """An id like X's: milliseconds since X's epoch in the high bits, so ids order by time and carry it."""
+    return ((int(time.time() * 1000) - TWITTER_EPOCH_MS) << 22) | (sequence % 4096)
 BRAND_USER = {"id": "1500000000000000001", "username": "vigie_brand", "name": "Vigie Brand"}
 
 
@@ -31,12 +37,21 @@ def rate_limit_headers(remaining: int = 449, reset_in: int = 900) -> dict[str, s
     }
 
 
+def parse_iso(value: str) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
 def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> Response:
     return json_response(
         status,
         {"title": title, "detail": detail, "type": "about:blank", "status": status},
         {**rate_limit_headers(), **(headers or {})},
     )
+
+
+def x_escaped(text: str) -> str:
+    """X escapes exactly these three characters in the text of posts and DMs it serves."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def query_matches(query: str, text: str) -> bool:
@@ -62,9 +77,16 @@ class XWorld:
         self.everything = Timeline()
         self.dm_events: dict[int, dict[str, Any]] = {}
         self.dm_timeline = Timeline()
+        self.groups: dict[str, list[str]] = {}  # group dm_conversation_id -> participant ids
         self.sent_replies: set[tuple[str, str]] = set()
 
     # -- world building ------------------------------------------------------------------------
+
+    def next_id(self) -> int:
+        """Increasing even within one millisecond, as X's worker sequence makes them."""
+        number = snowflake(self.state.next_number())
+        self.last_id = max(number, getattr(self, "last_id", 0) + 1)
+        return self.last_id
 
     def user(self, username: str, *, name: str = "", followers: int = 0, verified: bool = False) -> dict:
         if username in self.user_ids_by_handle:
@@ -96,7 +118,7 @@ class XWorld:
         created_at: str | None = None,
     ) -> dict[str, Any]:
         user = self.user(author, name=author_name, followers=followers)
-        number = ID_BASE + self.state.next_number()
+        number = self.next_id()
         tweet_id = str(number)
         tweet: dict[str, Any] = {
             "id": tweet_id,
@@ -131,17 +153,45 @@ class XWorld:
         user = self.user(sender, name=sender_name)
         return self._dm_event(sender_id=user["id"], other_id=user["id"], text=text, created_at=created_at)
 
-    def _dm_event(self, *, sender_id: str, other_id: str, text: str, created_at: str | None = None) -> dict:
-        number = ID_BASE + self.state.next_number()
-        low, high = sorted([int(self.me["id"]), int(other_id)])
+    def add_group_dm(self, *, text: str, sender: str, others: list[str], created_at: str | None = None) -> dict:
+        people = [self.user(sender)["id"], *(self.user(name)["id"] for name in others)]
+        participants = sorted({self.me["id"], *people}, key=int)
+        group = next((gid for gid, members in self.groups.items() if members == participants), None)
+        if group is None:
+            group = str(self.next_id())
+            self.groups[group] = participants
+        return self._dm_event(sender_id=people[0], other_id="", text=text, created_at=created_at, group=group)
+
+    def edit_tweet(self, *, tweet_id: str, text: str) -> dict[str, Any]:
+        """A new version of a post: a new id, the same author and thread, the history of ids so far."""
+        original = self.tweets[int(tweet_id)]
+        history = list(original["edit_history_tweet_ids"])
+        latest = self.tweets[int(history[-1])]
+        edit = self.add_tweet(text=text, author=self.users[latest["author_id"]]["username"],
+                              mention_brand=int(history[0]) in self.mentions.ids)
+        edit.update({key: latest[key] for key in ("conversation_id", "referenced_tweets", "in_reply_to_user_id")
+                     if key in latest})
+        for version in history:
+            self.tweets[int(version)]["edit_history_tweet_ids"] = [*history, edit["id"]]
+        edit["edit_history_tweet_ids"] = [*history, edit["id"]]
+        return edit
+
+    def _dm_event(self, *, sender_id: str, other_id: str, text: str, created_at: str | None = None,
+                  group: str = "") -> dict:
+        number = self.next_id()
+        if group:
+            conversation, participants = group, self.groups[group]
+        else:
+            low, high = sorted([int(self.me["id"]), int(other_id)])
+            conversation, participants = f"{low}-{high}", [str(low), str(high)]
         event = {
             "id": str(number),
             "event_type": "MessageCreate",
             "text": text,
             "sender_id": sender_id,
-            "dm_conversation_id": f"{low}-{high}",
+            "dm_conversation_id": conversation,
             "created_at": created_at or iso(datetime.now(UTC)),
-            "participant_ids": [str(low), str(high)],
+            "participant_ids": participants,
         }
         self.dm_events[number] = event
         self.dm_timeline.add(number)
@@ -149,19 +199,24 @@ class XWorld:
 
     # -- rendering -----------------------------------------------------------------------------
 
-    def render_tweets(self, numbers: list[int], request: Request, meta: dict[str, Any]) -> dict[str, Any]:
+    def render_tweets(self, numbers: list[int], request: Request, meta: dict[str, Any], *,
+                      lookup: bool = False) -> dict[str, Any]:
         fields = set(request.args("tweet.fields"))
         expansions = set(request.args("expansions"))
         user_fields = set(request.args("user.fields"))
         data = []
         user_ids: list[str] = []
         referenced: list[dict] = []
+        omit_author = self.state.quirk("x", "omit_author_id", False) and not lookup
         for number in numbers:
             tweet = self.tweets[number]
             shown = {key: tweet[key] for key in ("id", "text", "edit_history_tweet_ids")}
             shown.update({key: tweet[key] for key in fields if key in tweet})
+            shown["text"] = x_escaped(tweet["text"])
+            if omit_author:
+                shown.pop("author_id", None)
             data.append(shown)
-            if "author_id" in expansions:
+            if "author_id" in expansions and not omit_author:
                 user_ids.append(tweet["author_id"])
             if "in_reply_to_user_id" in expansions and tweet.get("in_reply_to_user_id"):
                 user_ids.append(tweet["in_reply_to_user_id"])
@@ -169,12 +224,15 @@ class XWorld:
                 for ref in tweet.get("referenced_tweets", []):
                     parent = self.tweets.get(int(ref["id"]))
                     if parent:
-                        referenced.append({k: parent[k] for k in ("id", "text", "author_id", "created_at")})
+                        referenced.append({**{k: parent[k] for k in ("id", "author_id", "created_at")},
+                                           "text": x_escaped(parent["text"])})
         body: dict[str, Any] = {}
         if data:
             body["data"] = data
         includes: dict[str, Any] = {}
-        if user_ids:
+        # Real pages come without `includes.users` when the expansion was not asked for, and users
+        # that are suspended or protected are missing from it: the `omit_users` quirk plays that.
+        if user_ids and not self.state.quirk("x", "omit_users", False):
             includes["users"] = [self.render_user(uid, user_fields) for uid in dict.fromkeys(user_ids)]
         if referenced:
             includes["tweets"] = referenced
@@ -189,11 +247,13 @@ class XWorld:
         shown.update({key: user[key] for key in fields if key in user})
         return shown
 
-    def page_meta(self, numbers: list[int], more: bool) -> dict[str, Any]:
+    def page_meta(self, numbers: list[int], more: bool, *, full: bool = False) -> dict[str, Any]:
+        """Like X, a full page carries a `next_token` even when nothing older is left: the next page is
+        then empty, without `newest_id`."""
         meta: dict[str, Any] = {"result_count": len(numbers)}
         if numbers:
             meta = {"newest_id": str(numbers[0]), "oldest_id": str(numbers[-1]), **meta}
-            if more:
+            if more or full:
                 meta["next_token"] = encode_token(numbers[-1])
         return meta
 
@@ -220,6 +280,8 @@ class XWorld:
         if not query:
             return problem(400, "Invalid Request", "The `query` query parameter can not be empty")
         max_results = int(request.arg("max_results") or 10)
+        if not 10 <= max_results <= 100:
+            return problem(400, "Invalid Request", "The `max_results` query parameter value is not between 10 and 100")
         since = int(request.arg("since_id") or 0) or None
         until = self.until(request, request.arg("next_token"))
         matches: list[int] = []
@@ -234,15 +296,15 @@ class XWorld:
                     more = True
                     break
                 matches.append(number)
-        return json_response(200, self.render_tweets(matches, request, self.page_meta(matches, more)),
-                             rate_limit_headers())
+        meta = self.page_meta(matches, more, full=len(matches) == max_results)
+        return json_response(200, self.render_tweets(matches, request, meta), rate_limit_headers())
 
     def _page(self, timeline: Timeline, request: Request, max_results: int, token: str | None) -> Response:
         since = int(request.arg("since_id") or 0) or None
         until = self.until(request, token)
         numbers, more = timeline.newest_first(since=since, until=until, limit=max_results)
-        return json_response(200, self.render_tweets(numbers, request, self.page_meta(numbers, more)),
-                             rate_limit_headers())
+        meta = self.page_meta(numbers, more, full=len(numbers) == max_results)
+        return json_response(200, self.render_tweets(numbers, request, meta), rate_limit_headers())
 
     @staticmethod
     def until(request: Request, token: str | None) -> int | None:
@@ -250,6 +312,28 @@ class XWorld:
         if request.arg("until_id"):
             bounds.append(int(request.arg("until_id") or 0))
         return min(bounds) if bounds else None
+
+    def users_tweets(self, request: Request, user_id: str) -> Response:
+        """A user's own posts, newest first, from `start_time` on when given."""
+        max_results = int(request.arg("max_results") or 10)
+        if not 5 <= max_results <= 100:
+            return problem(400, "Invalid Request", "The `max_results` query parameter value is not between 5 and 100")
+        start_time = parse_iso(request.arg("start_time") or "")
+        until = self.until(request, request.arg("pagination_token"))
+        chosen: list[int] = []
+        more = False
+        for number in reversed(self.everything.ids):
+            tweet = self.tweets[number]
+            if (until is not None and number >= until) or tweet["author_id"] != user_id:
+                continue
+            if start_time and parse_iso(tweet["created_at"]) < start_time:
+                break
+            if len(chosen) == max_results:
+                more = True
+                break
+            chosen.append(number)
+        return json_response(200, self.render_tweets(chosen, request, self.page_meta(chosen, more)),
+                             rate_limit_headers())
 
     def create_tweet(self, request: Request) -> Response:
         payload = request.json()
@@ -270,6 +354,8 @@ class XWorld:
 
     def list_dm_events(self, request: Request) -> Response:
         max_results = int(request.arg("max_results") or 100)
+        if not 1 <= max_results <= 100:
+            return problem(400, "Invalid Request", "The `max_results` query parameter value is not between 1 and 100")
         token = request.arg("pagination_token")
         until = decode_token(token) if token else None
         numbers, more = self.dm_timeline.newest_first(until=until, limit=max_results)
@@ -279,11 +365,12 @@ class XWorld:
             event = self.dm_events[number]
             shown = {key: event[key] for key in ("id", "event_type", "text")}
             shown.update({key: event[key] for key in fields if key in event})
+            shown["text"] = x_escaped(event["text"])
             data.append(shown)
         body: dict[str, Any] = {}
         if data:
             body["data"] = data
-        if "sender_id" in request.args("expansions") and data:
+        if "sender_id" in request.args("expansions") and data and not self.state.quirk("x", "omit_users", False):
             senders = dict.fromkeys(self.dm_events[n]["sender_id"] for n in numbers)
             body["includes"] = {"users": [self.render_user(uid, set(request.args("user.fields")))
                                           for uid in senders]}
@@ -293,8 +380,49 @@ class XWorld:
         body["meta"] = meta
         return json_response(200, body, rate_limit_headers(299))
 
+    def conversation_dm_events(self, request: Request, participant_id: str = "", conversation_id: str = "") -> Response:
+        """One conversation's events, newest first (`/with/<participant>/` names the one-to-one one)."""
+        if participant_id:
+            low, high = sorted([int(self.me["id"]), int(participant_id)])
+            conversation_id = f"{low}-{high}"
+        max_results = int(request.arg("max_results") or 100)
+        token = request.arg("pagination_token")
+        until = decode_token(token) if token else None
+        numbers = [n for n in reversed(self.dm_timeline.ids) if (until is None or n < until)
+                   and self.dm_events[n]["dm_conversation_id"] == conversation_id]
+        chosen, more = numbers[:max_results], len(numbers) > max_results
+        fields = set(request.args("dm_event.fields"))
+        data = [{**{key: self.dm_events[n][key] for key in ("id", "event_type", "text")},
+                 **{key: self.dm_events[n][key] for key in fields if key in self.dm_events[n]}} for n in chosen]
+        meta: dict[str, Any] = {"result_count": len(data)}
+        if more:
+            meta["next_token"] = encode_token(chosen[-1])
+        return json_response(200, {**({"data": data} if data else {}), "meta": meta}, rate_limit_headers(299))
+    def lookup_users(self, request: Request) -> Response:
+        ids = request.args("ids")
+        if not ids or len(ids) > 100:
+            return problem(400, "Invalid Request", "The `ids` query parameter value must hold 1 to 100 ids")
+        fields = set(request.args("user.fields"))
+        return json_response(200, {"data": [self.render_user(uid, fields) for uid in ids if uid in self.users]},
+                             rate_limit_headers(299))
+
+    def lookup_tweets(self, request: Request) -> Response:
+        ids = request.args("ids")
+        if not ids or len(ids) > 100:
+            return problem(400, "Invalid Request", "The `ids` query parameter value must hold 1 to 100 ids")
+        numbers = [int(i) for i in ids if int(i) in self.tweets]
+        body = self.render_tweets(numbers, request, {}, lookup=True)
+        body.pop("meta", None)
+        return json_response(200, body, rate_limit_headers(299))
+
     def send_dm(self, request: Request, participant_id: str = "", conversation_id: str = "") -> Response:
         text = request.json().get("text", "")
+        if conversation_id in self.groups:
+            event = self._dm_event(sender_id=self.me["id"], other_id="", text=text, group=conversation_id)
+            self.state.record_post("x", {"kind": "dm", "id": event["id"], "text": text, "participant_id": "",
+                                         "dm_conversation_id": conversation_id})
+            return json_response(201, {"data": {"dm_conversation_id": conversation_id, "dm_event_id": event["id"]}},
+                                 rate_limit_headers(199))
         if conversation_id:
             others = [p for p in conversation_id.split("-") if p != self.me["id"]]
             participant_id = others[0] if others else ""
@@ -309,7 +437,12 @@ class XWorld:
 
     def register(self, router: Router) -> None:
         router.add("GET", r"/2/users/me", self.users_me)
+        router.add("GET", r"/2/users", self.lookup_users)
+        router.add("GET", r"/2/tweets", self.lookup_tweets)
         router.add("GET", r"/2/users/(?P<user_id>\d+)/mentions", self.mentions_timeline)
+        router.add("GET", r"/2/users/(?P<user_id>\d+)/tweets", self.users_tweets)
+        router.add("GET", r"/2/dm_conversations/with/(?P<participant_id>\d+)/dm_events", self.conversation_dm_events)
+        router.add("GET", r"/2/dm_conversations/(?P<conversation_id>[\d-]+)/dm_events", self.conversation_dm_events)
         router.add("GET", r"/2/tweets/search/recent", self.search_recent)
         router.add("POST", r"/2/tweets", self.create_tweet)
         router.add("GET", r"/2/dm_events", self.list_dm_events)

@@ -12,7 +12,7 @@ from .conversations import (
     conversations_wake_snoozed,
     note_add,
 )
-from .ingestion import IngestResult, UnparsableItem, dead_letter_replay, mentions_ingest
+from .ingestion import IngestResult, UnparsableItem, dead_letter_replay, dead_letters_record, mentions_ingest
 from .replies import (
     ReplyNeedsConfirmation,
     draft_save,
@@ -49,6 +49,7 @@ __all__ = [
     "conversations_bulk_update",
     "conversations_wake_snoozed",
     "dead_letter_replay",
+    "dead_letters_record",
     "draft_save",
     "mentions_ingest",
     "message_mark_failed",

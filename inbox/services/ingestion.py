@@ -10,18 +10,20 @@ live event per batch.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import Enum
-from functools import cache
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from django.db import connection, transaction
+import psycopg
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.live import broadcast_on_commit
 
@@ -45,10 +47,23 @@ from ..models import (
 )
 from ..routing import CompiledRule, RoutingInput, compile_rule, route
 from . import clocks
+from .bulk import copy_insert, unnest_insert, writable_fields
 
 logger = logging.getLogger(__name__)
 
 PREVIEW_LENGTH = 280
+# Per-item bounds: one 1 MB mention once stalled ingestion for its whole organization and platform
+# (language detection and scoring grow faster than the text, under the ingestion lock).
+TEXT_LIMIT = 20_000  # characters of a message's stored text; the full text stays in its raw payload
+CONTEXT_LIMIT = 5_000  # characters of the platform context shown above a thread
+CLASSIFY_LIMIT = 2_000  # characters language detection and sentiment scoring read
+ID_LIMIT = 300  # the platform ids' column width
+# Errors that belong to one item (a value PostgreSQL refuses, a field of the wrong type): the batch
+# is written again item by item and only that one is dead-lettered. Anything else (PostgreSQL
+# down, a lost connection) fails the whole batch, so that the poll is retried and nothing is lost.
+# (COPY goes to psycopg directly, so its errors are psycopg's own, not Django's wrappers.)
+ITEM_ERRORS = (DataError, IntegrityError, psycopg.DataError, psycopg.IntegrityError, ValueError, TypeError,
+               AttributeError, KeyError, UnicodeError)
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,8 @@ def _storable(value: Any) -> Any:
 def _problem(item: PlatformItem) -> str | None:
     if not item.external_id:
         return "The item has no platform id, so it could not be told apart from others."
+    if max(len(item.external_id), len(item.thread_external_id or ""), len(item.parent_external_id or "")) > ID_LIMIT:
+        return f"The item's platform ids are longer than {ID_LIMIT} characters."
     if item.kind not in ItemKind.ALL:
         return f"Unknown kind of item {item.kind!r}."
     if not item.author or not item.author.external_id:
@@ -111,6 +128,40 @@ def _problem(item: PlatformItem) -> str | None:
     if item.created_at is None or item.created_at.tzinfo is None:
         return "The item's time has no time zone."
     return None
+
+
+def _truncated(text: str, limit: int) -> str:
+    mark = gettext("[truncated: %(count)s more characters]") % {"count": f"{len(text) - limit:,}"}
+    return f"{text[:limit]}\n{mark}"
+
+
+def _bounded(item: PlatformItem) -> PlatformItem:
+    """Stored sizes capped with a visible mark; the full text is kept in the raw payload."""
+    if len(item.text) <= TEXT_LIMIT and len(item.context_text) <= CONTEXT_LIMIT:
+        return item
+    raw = dict(item.raw)
+    changes: dict[str, Any] = {}
+    if len(item.text) > TEXT_LIMIT:
+        raw["full_text"] = item.text
+        changes["text"] = _truncated(item.text, TEXT_LIMIT)
+    if len(item.context_text) > CONTEXT_LIMIT:
+        raw["full_context_text"] = item.context_text
+        changes["context_text"] = _truncated(item.context_text, CONTEXT_LIMIT)
+    return replace(item, raw=raw, **changes)
+
+
+def dead_letter_key(payload: Any) -> str:
+    """The platform id in a dead letter's payload when it has one, else a digest of the payload: the
+    same item fetched again finds its dead letter. (Frozen copy in migration 0007.)"""
+    if isinstance(payload, dict):
+        for name in ("external_id", "id", "uri", "mid", "comment_id"):
+            value = payload.get(name)
+            if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+                value = str(value).strip()
+                if len(value) <= ID_LIMIT - 20:
+                    return f"id:{value}"
+    canonical = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=True)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _payload_of(item: Any) -> dict[str, Any]:
@@ -157,101 +208,6 @@ def _compiled_rules(organization_id: int) -> list[CompiledRule]:
     ]
 
 
-# Bulk writes. A batch is written with one statement per table whatever its size, in raw SQL
-# rather than through bulk_create, whose per-value preparation was most of the ingestion time:
-# rows without anything to read back go through COPY, the others through INSERT ... SELECT FROM
-# unnest(arrays) ... RETURNING. Columns the pipeline does not set take the model field's default
-# (or now() for auto_now fields), so a column added to a model later still gets its value.
-
-
-def _writable_fields(model) -> list:
-    return [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
-
-
-def _prep_function(model_field) -> Callable[[Any], Any] | None:
-    """How a Python value becomes a query parameter, when psycopg cannot take it as it is."""
-    if model_field.get_internal_type() == "JSONField":
-        return lambda value: model_field.get_db_prep_save(value, connection)
-    if model_field.choices:  # a TextChoices/IntegerChoices member is written as its value
-        return lambda value: value.value if isinstance(value, Enum) else value
-    return None  # str, int, float, bool, datetime, UUID and None are adapted by psycopg
-
-
-_NOW, _CALL, _CONSTANT = "now", "call", "constant"
-
-
-class _Plan(NamedTuple):
-    table: str
-    fields: list  # the given columns first, then the defaulted ones
-    defaults: list[tuple[str, Any]]  # for the defaulted columns: (_NOW | _CALL | _CONSTANT, callable or value)
-    prep: list[tuple[int, Callable[[Any], Any]]]  # column position -> conversion
-
-
-@cache
-def _plan(model, given: tuple[str, ...]) -> _Plan:
-    by_name = {f.attname: f for f in _writable_fields(model)}
-    unknown = [name for name in given if name not in by_name]
-    if unknown:
-        raise ValueError(f"{model.__name__} has no writable column {unknown[0]!r}")
-    others = [f for f in by_name.values() if f.attname not in given]
-    defaults: list[tuple[str, Any]] = []
-    for f in others:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            defaults.append((_NOW, None))
-        elif f.has_default() and callable(f.default):
-            defaults.append((_CALL, f.default))
-        else:
-            defaults.append((_CONSTANT, f.get_default()))
-    fields = [by_name[name] for name in given] + others
-    prep = [(i, function) for i, function in ((i, _prep_function(f)) for i, f in enumerate(fields)) if function]
-    return _Plan(model._meta.db_table, fields, defaults, prep)
-
-
-def _full_rows(plan: _Plan, rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
-    now = timezone.now()
-    constants = [now if kind == _NOW else value if kind == _CONSTANT else None for kind, value in plan.defaults]
-    calls = [(i, value) for i, (kind, value) in enumerate(plan.defaults) if kind == _CALL]
-    full = []
-    for row in rows:
-        values = [*row, *constants]
-        if calls:
-            start = len(row)
-            for i, call in calls:
-                values[start + i] = call()
-        for position, convert in plan.prep:
-            values[position] = convert(values[position])
-        full.append(values)
-    return full
-
-
-def _copy_insert(model, columns: tuple[str, ...], rows: Iterable[Sequence[Any]]) -> None:
-    """COPY rows (values in the order of `columns`) into the model's table."""
-    plan = _plan(model, columns)
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in plan.fields)
-    with connection.cursor() as cursor, cursor.copy(f"COPY {quote(plan.table)} ({names}) FROM STDIN") as copy:
-        for values in _full_rows(plan, rows):
-            copy.write_row(values)
-
-
-def _unnest_insert(model, columns: tuple[str, ...], rows: Sequence[Sequence[Any]], *, suffix: str = "",
-                   returning: str = "") -> list[tuple]:
-    """INSERT ... SELECT FROM unnest(one array per column) [suffix] [RETURNING returning]."""
-    plan = _plan(model, columns)
-    quote = connection.ops.quote_name
-    full = _full_rows(plan, rows)
-    arrays = [list(column) for column in zip(*full, strict=True)] if full else [[] for _ in plan.fields]
-    sql = (
-        f"INSERT INTO {quote(plan.table)} ({', '.join(quote(f.column) for f in plan.fields)}) "
-        f"SELECT * FROM unnest({', '.join(f'%s::{f.db_type(connection)}[]' for f in plan.fields)}) {suffix}"
-    )
-    if returning:
-        sql += f" RETURNING {returning}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
-        return cursor.fetchall() if returning else []
-
-
 class _ContactRef(NamedTuple):
     pk: int
     followers: int
@@ -278,7 +234,7 @@ def _upsert_contacts(channel: Channel, items: Sequence[PlatformItem], now: datet
             _safe_url(author.avatar_url), _safe_url(author.profile_url), max(0, author.followers or 0), bool(author.verified),
             now, now,
         ))
-    ids = dict(_unnest_insert(Contact, _CONTACT_COLUMNS, rows, suffix=_CONTACT_UPSERT, returning="external_id, id"))
+    ids = dict(unnest_insert(Contact, _CONTACT_COLUMNS, rows, suffix=_CONTACT_UPSERT, returning="external_id, id"))
     return {row[2]: _ContactRef(ids[row[2]], row[7]) for row in rows}
 
 
@@ -295,11 +251,13 @@ def _known_external_ids(organization_id: int, platform: str, external_ids: list[
 def mentions_ingest(
     *, channel: Channel, items: Sequence[PlatformItem | UnparsableItem], now: datetime | None = None
 ) -> IngestResult:
+    """Ingest a batch; one broken item never takes the batch (or the poll's cursor) down with it:
+    what PostgreSQL cannot store is cleaned, what still fails is dead-lettered on its own."""
     now = now or timezone.now()
     organization_id = channel.organization_id
     result = IngestResult()
 
-    rejected: list[tuple[dict[str, Any], str]] = []
+    rejected: list[tuple[Any, str]] = []
     candidates: list[PlatformItem] = []
     seen_in_batch: set[str] = set()
     for item in items:
@@ -310,7 +268,13 @@ def mentions_ingest(
         if not isinstance(item, PlatformItem):
             rejected.append((_payload_of(item), "Not a platform item."))
             continue
-        problem = _problem(item)
+        try:
+            problem = _problem(item)
+            if not problem:
+                item = _bounded(item)
+        except ITEM_ERRORS as error:
+            rejected.append((_payload_of(item), f"The item could not be read ({error.__class__.__name__}: {error})."))
+            continue
         if problem:
             rejected.append((_payload_of(item), problem))
             continue
@@ -321,24 +285,19 @@ def mentions_ingest(
         candidates.append(item)
 
     with transaction.atomic():
+        if candidates:
+            _lock_platform(organization_id, channel.platform)
+            known = _known_external_ids(organization_id, channel.platform, [item.external_id for item in candidates])
+            fresh = sorted((item for item in candidates if item.external_id not in known), key=lambda i: i.created_at)
+            result.duplicates += len(candidates) - len(fresh)
+            if fresh:
+                _write_isolating_failures(channel, fresh, now, result, rejected)
+            # After the insert: an edit whose original never reached the inbox is new and edited at once.
+            edited_in = _record_edits(organization_id, channel.platform, [item for item in candidates if item.edited])
+            result.conversation_ids = list(dict.fromkeys([*result.conversation_ids, *edited_in]))
         if rejected:
-            DeadLetter.objects.bulk_create(
-                [DeadLetter(organization_id=organization_id, channel=channel, payload=p, reason=r) for p, r in rejected]
-            )
+            _record_dead_letters(channel, rejected, now)
             result.dead_letters = len(rejected)
-        if not candidates:
-            return result
-
-        _lock_platform(organization_id, channel.platform)
-        known = _known_external_ids(organization_id, channel.platform, [item.external_id for item in candidates])
-        fresh = sorted((item for item in candidates if item.external_id not in known), key=lambda i: i.created_at)
-        result.duplicates += len(candidates) - len(fresh)
-        if not fresh:
-            return result
-
-        classifications = classify_many([item.text for item in fresh], language_hints=[item.language_hint for item in fresh])
-        contacts = _upsert_contacts(channel, fresh, now)
-        _thread(channel, fresh, classifications, contacts, now, result)
 
     if result.conversation_ids:
         broadcast_on_commit(
@@ -353,6 +312,95 @@ def mentions_ingest(
             },
         )
     return result
+
+
+def _write(channel: Channel, fresh: list[PlatformItem], now: datetime, result: IngestResult) -> None:
+    classifications = classify_many([item.text[:CLASSIFY_LIMIT] for item in fresh],
+                                    language_hints=[item.language_hint for item in fresh])
+    contacts = _upsert_contacts(channel, fresh, now)
+    _thread(channel, fresh, classifications, contacts, now, result)
+
+
+def _write_isolating_failures(channel: Channel, fresh: list[PlatformItem], now: datetime, result: IngestResult,
+                              rejected: list[tuple[Any, str]]) -> None:
+    """The batch in one go; if one item makes it fail, again item by item (each in its savepoint),
+    so that the others are ingested and only the culprit is dead-lettered."""
+    attempt = IngestResult()
+    try:
+        with transaction.atomic():
+            _write(channel, fresh, now, attempt)
+    except ITEM_ERRORS as error:
+        if len(fresh) == 1:
+            rejected.append((_payload_of(fresh[0]), f"PostgreSQL could not store the item: {error}"))
+            return
+        logger.warning("ingestion batch of %s items on channel %s failed (%s): retrying item by item",
+                       len(fresh), channel.pk, error)
+        for item in fresh:
+            _write_isolating_failures(channel, [item], now, result, rejected)
+        return
+    result.created += attempt.created
+    result.new_conversation_ids += attempt.new_conversation_ids
+    result.reopened_conversation_ids += attempt.reopened_conversation_ids
+    result.conversation_ids = sorted({*result.conversation_ids, *attempt.conversation_ids})
+
+
+_DEAD_LETTER_COLUMNS = ("organization_id", "channel_id", "item_key", "payload", "reason", "times_seen", "last_seen_at")
+_DEAD_LETTER_UPSERT = (
+    "ON CONFLICT (organization_id, channel_id, item_key) DO UPDATE SET "
+    "times_seen = inbox_deadletter.times_seen + EXCLUDED.times_seen, last_seen_at = EXCLUDED.last_seen_at, "
+    "payload = EXCLUDED.payload, reason = EXCLUDED.reason"
+)
+
+
+def dead_letters_record(*, channel: Channel, rejected: Sequence[tuple[Any, str]], now: datetime | None = None) -> None:
+    """Keep what could not be ingested, as (payload, reason) pairs: one dead letter per item and
+    channel, counted when the same item comes again."""
+    with transaction.atomic():
+        _record_dead_letters(channel, list(rejected), now or timezone.now())
+
+
+def _record_dead_letters(channel: Channel, rejected: list[tuple[Any, str]], now: datetime) -> None:
+    """One dead letter per item and channel: seen again, it is counted, not repeated."""
+    by_key: dict[str, list[Any]] = {}
+    for payload, reason in rejected:
+        payload = _storable(payload if isinstance(payload, dict) else {"repr": repr(payload)[:2000]})
+        key = dead_letter_key(payload)
+        if key in by_key:
+            by_key[key][3:6] = [payload, _storable(reason), by_key[key][5] + 1]
+        else:
+            by_key[key] = [channel.organization_id, channel.pk, key, payload, _storable(reason), 1, now]
+    unnest_insert(DeadLetter, _DEAD_LETTER_COLUMNS, list(by_key.values()), suffix=_DEAD_LETTER_UPSERT)
+
+
+def _version(raw: dict[str, Any]) -> int:
+    """Which version of a post a raw payload holds (X: each edit has a larger id)."""
+    value = str((raw or {}).get("id", ""))
+    return int(value) if value.isdigit() else 0
+
+
+def _record_edits(organization_id: int, platform: str, edits: Sequence[PlatformItem]) -> list[int]:
+    """An edited post stays one message, under its original id: it takes the latest text and shows as
+    edited. An older version read late (a back-fill reaching it after the edit) changes nothing.
+    Answers the conversations whose messages changed."""
+    changed: list[int] = []
+    for item in edits:
+        messages = Message.objects.unscoped().filter(organization_id=organization_id, platform=platform,
+                                                     external_id=item.external_id)
+        for message in messages.only("pk", "conversation_id", "text", "edited", "raw"):
+            if (message.edited and message.text == item.text) or _version(message.raw) > _version(item.raw):
+                continue
+            Message.objects.unscoped().filter(pk=message.pk).update(text=item.text, edited=True, raw=item.raw)
+            changed.append(message.conversation_id)
+            # The inbox row shows the latest words, and search finds the new ones too.
+            conversation = Conversation.objects.unscoped().only("preview", "search_text").get(pk=message.conversation_id)
+            fields = {}
+            if conversation.preview == message.text[:PREVIEW_LENGTH]:
+                fields["preview"] = item.text[:PREVIEW_LENGTH]
+            if len(conversation.search_text) < SEARCH_TEXT_LIMIT:
+                fields["search_text"] = f"{conversation.search_text}\n{item.text}"[:SEARCH_TEXT_LIMIT]
+            if fields:
+                Conversation.objects.unscoped().filter(pk=conversation.pk).update(**fields)
+    return changed
 
 
 def _conversations_of_messages(organization_id: int, platform: str, external_ids: set[str]) -> dict[str, Any]:
@@ -380,9 +428,9 @@ def _insert_conversations(organization_id: int, channel: Channel, conversations:
     COPY, then one indexed read of the ids by thread key (unique per organization and channel):
     cheaper than INSERT ... RETURNING with thirty arrays to encode.
     """
-    fields = _writable_fields(Conversation)
+    fields = writable_fields(Conversation)
     columns = tuple(f.attname for f in fields if not getattr(f, "auto_now", False))
-    _copy_insert(Conversation, columns, ([getattr(c, name) for name in columns] for c in conversations))
+    copy_insert(Conversation, columns, ([getattr(c, name) for name in columns] for c in conversations))
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT thread_key, id FROM inbox_conversation WHERE organization_id = %s AND channel_id = %s "
@@ -475,12 +523,12 @@ def _thread(channel, fresh, classifications, contacts, now, result: IngestResult
             for key, conversation in new_by_key.items() for tag_id in routed_tags[key]
         ]
         if tag_rows:
-            _unnest_insert(ConversationTag, _TAG_COLUMNS, tag_rows, suffix="ON CONFLICT DO NOTHING")
+            unnest_insert(ConversationTag, _TAG_COLUMNS, tag_rows, suffix="ON CONFLICT DO NOTHING")
 
     reopened, activities = _update_existing(existing_by_id, touched_existing, policy, now)
 
     inbound, platform, channel_id = Direction.INBOUND.value, channel.platform, channel.pk
-    _copy_insert(Message, _MESSAGE_COLUMNS, (
+    copy_insert(Message, _MESSAGE_COLUMNS, (
         (organization_id, conversation.pk, channel_id, inbound, item.kind, platform, item.external_id,
          item.parent_external_id or "", item.is_private, item.text, _safe_url(item.url),
          contacts[item.author.external_id].pk, item.created_at, classification.language, classification.sentiment,
@@ -496,7 +544,7 @@ def _thread(channel, fresh, classifications, contacts, now, result: IngestResult
             activities.append((organization_id, conversation.pk, ActivityVerb.ROUTED.value, conversation.created_at,
                                {"rules": routed_names[key]}))
     if activities:
-        _copy_insert(Activity, _ACTIVITY_COLUMNS, activities)
+        copy_insert(Activity, _ACTIVITY_COLUMNS, activities)
 
     result.created = len(placement)
     result.new_conversation_ids = [c.pk for c in new_by_key.values()]
@@ -592,7 +640,8 @@ def dead_letter_replay(*, dead_letter: DeadLetter, parse) -> IngestResult:
         return IngestResult(dead_letters=1)
     result = mentions_ingest(channel=dead_letter.channel, items=[item])
     if result.dead_letters:
-        dead_letter.replay_error = "Still not ingestible; see the newer dead letter for the reason."
+        dead_letter.refresh_from_db(fields=["reason", "times_seen", "last_seen_at", "payload"])
+        dead_letter.replay_error = f"Still not ingestible: {dead_letter.reason}"
         dead_letter.save(update_fields=["replay_error"])
     else:
         dead_letter.replayed_at = timezone.now()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -157,12 +158,23 @@ def _reply_target(conversation: Conversation) -> str:
     return latest.external_id if latest and latest.external_id else ""
 
 
-def _enqueue_send(message: Message) -> None:
-    from ..tasks import send_message
+# The send task, found by name in the Celery app's registry when a reply is enqueued: the tasks
+# module imports the services, so the services never import it back.
+SEND_TASK = "inbox.tasks.send_message"
 
+
+def _send_task():
+    app = current_app
+    if SEND_TASK not in app.tasks:
+        # A web process has not loaded the task modules yet: Celery's own autodiscovery does.
+        app.loader.import_default_modules()
+    return app.tasks[SEND_TASK]
+
+
+def _enqueue_send(message: Message) -> None:
     def enqueue():
         try:
-            send_message.delay(message.pk)
+            _send_task().delay(message.pk)
         except Exception:  # noqa: BLE001 - the row is QUEUED: sweep_stuck_sends sends it once the broker is back
             logger.exception("reply %s is queued but its task could not be enqueued", message.pk)
 
@@ -190,6 +202,8 @@ def reply_retry(*, message: Message, actor: User) -> Message:
 @transaction.atomic
 def message_mark_sent(*, message: Message, external_id: str, url: str = "", raw: dict | None = None) -> Message:
     locked = Message.objects.for_organization(message.organization_id).select_for_update().get(pk=message.pk)
+    if locked.state == DeliveryState.SENT and locked.external_id == external_id:
+        return locked  # the same post, recorded already by another delivery (two look-ups found it)
     if locked.state not in (DeliveryState.QUEUED, DeliveryState.SENDING) or locked.attempts != message.attempts:
         # Another delivery already settled this reply (failed as "maybe sent", retried): the
         # platform's answer is logged, the state a person acted on is kept.

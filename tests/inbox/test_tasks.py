@@ -41,6 +41,9 @@ def sandbox_channel(organization, sandbox, platform: str = "x", **options) -> Ch
     elif platform == "mastodon":
         credentials = {"access_token": "token"}
         account, handle = config["mastodon"]["account_id"], f"@{config['mastodon']['acct']}"
+    elif platform == "bluesky":
+        credentials = {"handle": config["bluesky"]["handle"], "app_password": "app-password"}
+        account, handle = config["bluesky"]["did"], f"@{config['bluesky']['handle']}"
     else:
         raise ValueError(platform)
     connection |= options
@@ -235,7 +238,8 @@ def test_a_reply_delivered_twice_is_posted_once(x_thread, sandbox):
     assert [post["text"] for post in sandbox.posted("x")] == [message.text]
 
 
-def test_a_send_that_died_after_the_platform_accepted_is_never_posted_again(x_thread, sandbox, monkeypatch):
+def test_a_send_that_died_after_the_platform_accepted_is_looked_up_and_never_posted_again(
+        x_thread, sandbox, monkeypatch):
     message = _outbound(x_thread, sandbox)
     _raise_once(monkeypatch, tasks, "message_mark_sent")
 
@@ -250,13 +254,53 @@ def test_a_send_that_died_after_the_platform_accepted_is_never_posted_again(x_th
     message.refresh_from_db()
     assert message.state == DeliveryState.SENDING and message.attempts == 1
 
-    # Later, the first delivery is clearly dead. X has no idempotency key: do not guess, ask a person.
+    # Later, the first delivery is clearly dead. X has no idempotency key: the post is looked up
+    # among the account's posts, found, and the reply marked sent with X's id.
     Message.objects.unscoped().filter(pk=message.pk).update(send_started_at=timezone.now() - timedelta(minutes=3))
+    assert send_message.apply(args=[message.pk]).get() == "sent"
+    message.refresh_from_db()
+    posted = sandbox.posted("x")
+    assert len(posted) == 1
+    assert (message.state, message.external_id, message.attempts) == (DeliveryState.SENT, posted[0]["id"], 1)
+
+
+@pytest.mark.parametrize("platform", ["x", "facebook", "instagram"])
+def test_a_dead_private_message_is_found_in_its_conversation_and_marked_sent(org, sandbox, monkeypatch, platform):
+    channel = sandbox_channel(org, sandbox, platform=platform)
+    if platform == "x":
+        sandbox.inject_x_dm("Bonjour, ma réservation ?", sender="camille")
+    else:
+        sandbox.inject("facebook" if platform == "facebook" else "instagram", "messages",
+                       text="Bonjour, ma réservation ?", sender="Camille")
+    poll_channel(channel.pk)
+    message = _outbound(channel, sandbox, private=True)
+    _raise_once(monkeypatch, tasks, "message_mark_sent")
+    with pytest.raises(SystemExit):
+        send_message.apply(args=[message.pk])
+    Message.objects.unscoped().filter(pk=message.pk).update(send_started_at=timezone.now() - timedelta(minutes=3))
+
+    assert send_message.apply(args=[message.pk]).get() == "sent"
+    message.refresh_from_db()
+    posted = sandbox.posted(platform)
+    assert len(posted) == 1 and (message.state, message.external_id) == (DeliveryState.SENT, posted[0]["id"])
+
+
+def test_a_dead_send_that_cannot_be_looked_up_is_left_to_a_person(org, sandbox, monkeypatch):
+    channel = sandbox_channel(org, sandbox, platform="instagram")
+    sandbox.inject_instagram_tag("Super vol avec @vigie.brand", username="paul")
+    poll_channel(channel.pk)
+    message = _outbound(channel, sandbox)  # a comment under someone else's post tagging the brand
+    _raise_once(monkeypatch, tasks, "message_mark_sent")
+    with pytest.raises(SystemExit):
+        send_message.apply(args=[message.pk])
+    Message.objects.unscoped().filter(pk=message.pk).update(send_started_at=timezone.now() - timedelta(minutes=3))
+
+    # Instagram does not list our comments under posts that tag us: do not guess, ask a person.
     assert send_message.apply(args=[message.pk]).get() == "failed"
     message.refresh_from_db()
     assert message.state == DeliveryState.FAILED and message.error_code == "maybe_sent"
     assert "may already be posted" in message.error and "Check" in message.error
-    assert len(sandbox.posted("x")) == 1
+    assert len(sandbox.posted("instagram")) == 1
 
 
 def test_a_stale_send_on_a_platform_with_idempotency_keys_is_completed_not_doubled(org, sandbox, monkeypatch):
@@ -385,20 +429,142 @@ def test_poll_due_channels_enqueues_each_claimed_channel_once(org, monkeypatch):
     assert enqueued == [healthy.pk]
 
 
-def test_a_send_that_times_out_is_not_posted_again_but_shown_to_a_person(org, sandbox):
+def test_a_send_that_times_out_is_looked_up_until_it_shows_then_marked_sent_not_posted_again(org, sandbox):
     channel = sandbox_channel(org, sandbox, timeout=0.5)
     sandbox.inject_x_mention("@vigie_brand ma valise ?", author="paul")
     poll_channel(channel.pk)
     message = _outbound(channel, sandbox)
-    # X takes the post but answers after the connector has given up waiting.
-    sandbox.fail("x", "slow", times=1, path="/2/tweets", delay_ms=1500)
+    # X is slow to take the post: it lands after the connector has given up waiting.
+    sandbox.fail("x", "slow", times=1, path="/2/tweets", delay_ms=3000)
 
-    assert send_message.apply(args=[message.pk]).get() == "failed"
+    # Not there yet when looked up: still SENDING, looked up again later, never re-posted blindly.
+    assert send_message.apply(args=[message.pk]).get() == "retry later"
     message.refresh_from_db()
-    assert message.state == DeliveryState.FAILED and message.error_code == "maybe_sent"
-    assert "may or may not be published" in message.error and "retry only if it is not there" in message.error
-    time.sleep(1.2)  # the sandbox finishes the slow answer: the post exists once
-    assert [post["text"] for post in sandbox.posted("x")] == [message.text]
-    # The failed send waits for a person: the sweep does not send it again.
+    assert (message.state, message.error_code) == (DeliveryState.SENDING, tasks.OUTCOME_UNKNOWN)
+    deadline = time.monotonic() + 10
+    while not sandbox.posted("x") and time.monotonic() < deadline:
+        time.sleep(0.05)  # the sandbox finishes the slow post
+
+    assert send_message.apply(args=[message.pk]).get() == "sent"
+    message.refresh_from_db()
+    posted = sandbox.posted("x")
+    assert [post["text"] for post in posted] == [message.text]
+    assert (message.state, message.external_id) == (DeliveryState.SENT, posted[0]["id"])
     assert send_message.apply(args=[message.pk]).get() == "nothing to send"
     assert len(sandbox.posted("x")) == 1
+
+
+@pytest.fixture
+def bluesky_thread(org, sandbox):
+    channel = sandbox_channel(org, sandbox, platform="bluesky", timeout=0.5)
+    sandbox.inject_bluesky_mention("mon vol est annulé", author="camille")
+    poll_channel(channel.pk)
+    return channel
+
+
+def test_bluesky_accepting_a_post_but_answering_after_the_timeout_is_posted_once_and_marked_sent(
+        bluesky_thread, sandbox):
+    message = _outbound(bluesky_thread, sandbox)
+    # Bluesky stores the post, then answers after the connector's 0.5 s timeout.
+    sandbox.fail("bluesky", "slow_accept", times=1, path="createRecord", delay_ms=1500)
+
+    assert send_message.apply(args=[message.pk]).get() == "sent"
+
+    message.refresh_from_db()
+    posted = sandbox.posted("bluesky")
+    assert len(posted) == 1 and posted[0]["text"] == message.text
+    assert (message.state, message.external_id, message.attempts) == (DeliveryState.SENT, posted[0]["id"], 1)
+    assert message.raw["found_by_lookup"] is True and message.url.startswith("https://bsky.app/")
+
+
+def test_a_send_that_never_reached_the_platform_is_sent_again_once_the_look_up_shows_nothing(
+        bluesky_thread, sandbox):
+    message = _outbound(bluesky_thread, sandbox)
+    # Its worker died before the request left: SENDING for minutes, nothing on Bluesky.
+    Message.objects.unscoped().filter(pk=message.pk).update(
+        state=DeliveryState.SENDING, attempts=1, send_started_at=timezone.now() - timedelta(minutes=3))
+
+    assert send_message.apply(args=[message.pk]).get() == "retry later"  # requeued after the empty look-up
+    message.refresh_from_db()
+    assert message.state == DeliveryState.QUEUED and sandbox.posted("bluesky") == []
+    assert send_message.apply(args=[message.pk]).get() == "sent"
+    message.refresh_from_db()
+    assert len(sandbox.posted("bluesky")) == 1 and message.attempts == 2
+
+
+def test_a_look_up_the_platform_cannot_answer_is_retried_then_left_to_a_person_in_time(bluesky_thread, sandbox):
+    message = _outbound(bluesky_thread, sandbox)
+    Message.objects.unscoped().filter(pk=message.pk).update(
+        state=DeliveryState.SENDING, attempts=1, error_code=tasks.OUTCOME_UNKNOWN,
+        send_started_at=timezone.now() - timedelta(seconds=5))
+    sandbox.fail("bluesky", "error", path="getAuthorFeed")
+
+    assert send_message.apply(args=[message.pk]).get() == "retry later"  # asked again shortly
+    Message.objects.unscoped().filter(pk=message.pk).update(
+        send_started_at=timezone.now() - tasks.SETTLE_DEADLINE - timedelta(seconds=1))
+    assert send_message.apply(args=[message.pk]).get() == "failed"
+    message.refresh_from_db()
+    assert message.error_code == "maybe_sent" and "did not confirm this reply in time" in message.error
+    assert sandbox.posted("bluesky") == []
+
+
+def test_x_facebook_and_instagram_replies_answered_late_are_found_and_marked_sent(org, sandbox):
+    x = sandbox_channel(org, sandbox, platform="x", timeout=0.5)
+    sandbox.inject_x_mention("@vigie_brand mon vol ?", author="lea")
+    poll_channel(x.pk)
+    facebook = sandbox_channel(org, sandbox, platform="facebook", timeout=0.5)
+    sandbox.inject_facebook_comment("Où est mon remboursement ?", author="Camille")
+    poll_channel(facebook.pk)
+    instagram = sandbox_channel(org, sandbox, platform="instagram", timeout=0.5)
+    media = sandbox.inject_instagram_media("Nouvelle ligne Paris-Lisbonne")
+    sandbox.inject_instagram_comment("Et mes bagages ?", username="paul", media_id=media["id"])
+    poll_channel(instagram.pk)
+
+    creates = {"x": "/2/tweets", "facebook": "/comments", "instagram": "/replies"}
+    for channel in (x, facebook, instagram):
+        message = _outbound(channel, sandbox)
+        # The platform stores the reply, then answers after the connector's 0.5 s timeout.
+        sandbox.fail(channel.platform, "slow_accept", times=1, path=creates[channel.platform], delay_ms=1500)
+        assert send_message.apply(args=[message.pk]).get() == "sent", channel.platform
+        message.refresh_from_db()
+        posted = sandbox.posted(channel.platform)
+        assert len(posted) == 1 and message.external_id == posted[0]["id"]
+        assert message.raw["found_by_lookup"] is True
+
+
+def test_a_poll_lease_is_renewed_while_the_poll_runs_and_never_overwrites_the_polls_outcome(org, monkeypatch):
+    monkeypatch.setattr(tasks, "POLL_LEASE", timedelta(seconds=0.3))  # renewed every 0.1 s
+    claimed_until = timezone.now() + tasks.POLL_LEASE
+    channel = ChannelFactory(organization=org, next_poll_at=claimed_until)
+
+    def next_poll_at():
+        return Channel.objects.unscoped().get(pk=channel.pk).next_poll_at
+
+    with tasks.PollLease(channel.pk):
+        deadline = time.monotonic() + 5
+        while next_poll_at() == claimed_until and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert next_poll_at() > claimed_until  # renewed while the poll runs
+        outcome = timezone.now() + timedelta(minutes=1)  # the poll records when to come back
+        Channel.objects.unscoped().filter(pk=channel.pk).update(next_poll_at=outcome)
+        time.sleep(0.35)  # a few renewal rounds
+        assert next_poll_at() == outcome
+    renewals_stopped = next_poll_at()
+    time.sleep(0.25)
+    assert next_poll_at() == renewals_stopped == outcome
+
+
+def test_a_poll_the_connector_cannot_read_backs_off_on_the_channels_health_instead_of_crashing(
+        org, sandbox, monkeypatch):
+    channel = sandbox_channel(org, sandbox)
+
+    class Choking:
+        def fetch(self, cursor):
+            raise KeyError("id")
+
+    monkeypatch.setattr(channel_services, "connector_for_channel", lambda channel: Choking())
+    assert poll_channel(channel.pk) == 0
+
+    channel.refresh_from_db()
+    assert channel.consecutive_failures == 1 and "could not read what X answered (KeyError)" in channel.last_poll_error
+    assert channel.next_poll_at > timezone.now() + timedelta(seconds=20)  # backoff, not the next tick

@@ -53,3 +53,35 @@ def test_failures(sandbox):
         sandbox.fail("instagram", mode, times=1)
         with pytest.raises(error, match="Instagram"):
             connector.fetch({})
+
+
+def test_the_251st_comment_and_later_replies_to_older_comments_are_read(sandbox):
+    media = sandbox.inject_instagram_media("Launch day")
+    first_ones = sandbox.inject_many("instagram", "comments", [
+        {"media_id": media["id"], "text": f"comment {n}", "username": f"fan{n % 9}"} for n in range(260)])
+    connector = make_connector(sandbox, page_size=50, page_limit=5)
+
+    seen, cursor = [], {}
+    for _ in range(5):
+        result = connector.fetch(cursor)
+        seen += [item.external_id for item in result.items]
+        cursor = result.cursor
+        if result.exhausted:
+            break
+    assert sorted(seen) == sorted(first_ones)
+
+    later = sandbox.inject_instagram_comment("comment 261", media_id=media["id"], username="late")
+    answers = sandbox.inject_many("instagram", "comments", [
+        {"parent_id": first_ones[3], "text": f"answer {n}", "username": f"replier{n}"} for n in range(30)])
+    seen = []
+    for _ in range(10):
+        result = connector.fetch(cursor)
+        seen += [item.external_id for item in result.items]
+        cursor = result.cursor
+        if result.exhausted:
+            break
+
+    assert sorted(seen) == sorted([later["id"], *answers])
+    by_id = {item.external_id: item for item in connector.fetch({}).items if item.external_id in answers}
+    assert {item.parent_external_id for item in by_id.values()} == {first_ones[3]}
+    assert connector.fetch(cursor).items == []

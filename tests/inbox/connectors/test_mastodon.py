@@ -81,3 +81,21 @@ def test_failures(sandbox):
     with pytest.raises(PlatformUnavailable):
         make_connector(sandbox, timeout=0.3).fetch({})
     assert connector.check_credentials().handle == "@vigie"
+
+
+def test_status_html_becomes_the_text_the_author_wrote(sandbox):
+    sandbox.inject_mastodon_mention('Fish & chips <3 "quoted" &amp; kept\n\nsecond paragraph', author="ann")
+
+    (item,) = make_connector(sandbox).fetch({}).items
+
+    assert item.text == '@vigie Fish & chips <3 "quoted" &amp; kept\n\nsecond paragraph'
+
+
+def test_html_to_text_drops_markup_and_scripts_but_keeps_lines():
+    from inbox.connectors.common import html_to_text
+
+    html = ('<p>Hello <a href="https://x.example/?a=1&amp;b=2" title="a>b">@<span>ann</span></a><br>'
+            'line two</p><p>1 &lt; 2 &amp;&amp; <script>alert(1)</script>3 &gt; 2</p>'
+            '<p><span class="invisible">https://</span>example.com</p>')
+    assert html_to_text(html) == "Hello @ann\nline two\n\n1 < 2 && 3 > 2\n\nhttps://example.com"
+    assert html_to_text("") == "" and html_to_text("plain & simple") == "plain & simple"

@@ -26,7 +26,10 @@ def test_ten_thousand_mentions_stay_fast(sandbox):
                            user_id=sandbox.config()["x"]["user_id"], page_size=100, page_limit=3)
     result = connector.fetch({"mentions": {"since_id": ids[-301]}})
     assert [item.external_id for item in result.items] == ids[-300:]
-    assert result.exhausted
+    # Like X, the third full page still carries a next_token: only the next (empty) page says it is over.
+    assert not result.exhausted
+    after = connector.fetch(result.cursor)
+    assert after.items == [] and after.exhausted and after.cursor["mentions"] == {"since_id": ids[-1]}
     assert time.monotonic() - started < 2
 
 

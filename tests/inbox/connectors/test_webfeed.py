@@ -61,3 +61,22 @@ def test_web_monitoring_is_read_only(sandbox):
         connector.send_reply(text="hi", in_reply_to_external_id="x", idempotency_key="k")
     with pytest.raises(SendRefused, match="read-only"):
         connector.send_private_message(recipient_external_id="x", text="hi", idempotency_key="k")
+
+
+def test_titles_and_summaries_are_stored_as_people_read_them(sandbox):
+    rss = sandbox.inject_feed_entry("press", "Fish & chips <3 at Vigie", summary="<p>A &amp; B</p>",
+                                    author="Dupont & fils")
+    sandbox.set_feed_body("atom", (
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title type="html">'
+        "Le &lt;i&gt;Blog&lt;/i&gt; &amp;amp; co</title><entry><id>urn:atom:1</id>"
+        '<title type="html">&lt;b&gt;Vigie&lt;/b&gt; &amp;amp; co</title>'
+        '<summary type="html">&lt;p&gt;1 &amp;lt; 2&lt;/p&gt;&lt;script&gt;x()&lt;/script&gt;</summary>'
+        '<updated>2026-01-01T00:00:00Z</updated></entry></feed>'))
+
+    items = {item.external_id: item for item in make_connector(sandbox, "press", "atom").fetch({}).items}
+
+    assert items[rss["id"]].text == "Fish & chips <3 at Vigie\n\nA & B"
+    assert items[rss["id"]].raw["title"] == "Fish & chips <3 at Vigie"
+    assert items[rss["id"]].author.name == "Dupont & fils"
+    atom = items["urn:atom:1"]
+    assert atom.text == "Vigie & co\n\n1 < 2" and atom.context_text == "Le Blog & co"

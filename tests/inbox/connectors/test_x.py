@@ -84,7 +84,7 @@ def test_replies_threads_search_and_direct_messages(sandbox):
     assert (message.kind, message.is_private, message.text) == (ItemKind.PRIVATE_MESSAGE, True, "please call me back")
     assert message.thread_external_id == dm["dm_conversation_id"]
     assert message.author.handle == "@dan"
-    assert result.cursor["dm_last_event_id"] == dm["id"]
+    assert result.cursor["dms"]["ids"] == [dm["id"]] and "resume" not in result.cursor["dms"]
     assert result.cursor["search_query"] == '"Vigie Soft" -is:retweet -from:vigie_brand'
 
     again = connector.fetch(result.cursor)

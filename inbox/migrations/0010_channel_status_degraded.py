@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0006_channel_account_once_per_installation'),
+        ('inbox', '0009_message_edited'),
     ]
 
     operations = [
