@@ -39,6 +39,7 @@ _LEAD = _AGENT | {
     _P.MANAGE_ROUTING,
     _P.MANAGE_TEAMS,
     _P.APPROVE_REPLIES,
+    _P.EDIT_GUIDES,  # leads write the guides and the perimeter with the admins
     _P.MANAGE_ROTAS,
     _P.APPROVE_STATEMENTS,
     _P.VIEW_DEAD_LETTERS,

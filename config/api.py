@@ -8,8 +8,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def exception_handler(exc, context):
+    from inbox.reply_guard import ReplyBlocked
     from inbox.services import ReplyNeedsConfirmation
 
+    if isinstance(exc, ReplyBlocked):
+        # 422: the guides refuse the reply as written; the findings say where and what to do instead.
+        return Response({"code": exc.code, "detail": exc.messages[0], "findings": exc.findings},
+                        status=status.HTTP_422_UNPROCESSABLE_ENTITY)
     if isinstance(exc, ReplyNeedsConfirmation):
         # 409: nothing is wrong with the request, but a person must confirm before it goes out.
         return Response({"code": exc.code, "detail": exc.messages[0], "details": exc.details},

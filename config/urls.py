@@ -13,6 +13,7 @@ organization_pages = [
     *account_pages,
     path("", include("inbox.urls")),
     path("channels/", include("inbox.channel_urls")),
+    path("guides/", include("playbooks.urls")),
 ]
 
 # Every API route of an organization: /api/v1/o/<slug>/...
@@ -20,6 +21,7 @@ organization_api = [
     path("", include("accounts.api.urls")),
     path("", include("inbox.api.urls")),
     path("", include("inbox.api.channel_urls")),
+    path("", include("playbooks.api.urls")),
 ]
 
 urlpatterns = [

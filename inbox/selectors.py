@@ -245,3 +245,117 @@ def tag_list(*, organization: Organization) -> QuerySet[Tag]:
 def saved_views_for(*, organization: Organization, user: User) -> QuerySet[SavedView]:
     return SavedView.objects.for_organization(organization).filter(Q(owner=user) | Q(owner__isnull=True))
 
+
+
+# --- what the response guides (playbooks) read about a conversation --------------------------------
+
+# Longest private message each platform accepts (X DMs 10,000; Messenger 2,000; Instagram 1,000).
+PRIVATE_LENGTH_LIMITS = {"x": 10_000, "facebook": 2_000, "instagram": 1_000, "mastodon": 500, "bluesky": 0, "web": 0}
+MESSENGER_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """A conversation as the guides see it: enough to suggest, lint and decide, no rows."""
+
+    conversation_id: int
+    platform: str
+    is_private: bool
+    language: str
+    priority: int
+    sentiment: float
+    followers: int
+    reach: int
+    tags: tuple[str, ...]
+    text: str  # what the customer wrote (search text), for the guides' keyword triggers
+    contact_handle: str
+    contact_name: str
+    sla_due_at: datetime | None
+    sla_stopped: bool
+    # Can this person be written to privately from here? possible: True / False / None (depends on
+    # their settings); route says which platform rule decided (the guides put it in words).
+    private_possible: bool | None
+    private_route: str
+
+
+def reply_length_limit(*, platform: str, private: bool) -> int:
+    from .models import REPLY_LENGTH_LIMITS
+
+    return PRIVATE_LENGTH_LIMITS.get(platform, 0) if private else REPLY_LENGTH_LIMITS.get(platform, 0)
+
+
+def text_language(text: str) -> str:
+    """The inbox's own language detection ("fr", "en" or ""), for the guides' language rule."""
+    from .classification import detect_language
+
+    return detect_language(text)
+
+
+def _private_route(conversation: Conversation, now: datetime) -> tuple[bool | None, str]:
+    platform = conversation.channel.platform
+    if conversation.is_private:
+        return True, "already_private"
+    private = (Conversation.objects.for_organization(conversation.organization_id)
+               .filter(channel=conversation.channel, contact=conversation.contact, is_private=True)
+               .order_by("-last_inbound_at").only("last_inbound_at").first())
+    if platform in ("facebook", "instagram"):
+        if private and private.last_inbound_at and now - private.last_inbound_at < MESSENGER_WINDOW:
+            return True, "meta_window_open"
+        return False, "meta_window_closed"
+    if platform == "x":
+        return (True, "x_dm_thread") if private else (None, "x_depends")
+    if platform == "mastodon":
+        return True, "mastodon_direct"
+    if platform == "bluesky":
+        return False, "bluesky_none"
+    return False, "none"
+
+
+def reply_context(*, organization: Organization | int, conversation_id: int,
+                  now: datetime | None = None) -> ReplyContext:
+    conversation = (Conversation.objects.for_organization(organization).select_related("channel", "contact")
+                    .prefetch_related("tags").get(pk=conversation_id))
+    possible, route = _private_route(conversation, now or timezone.now())
+    return ReplyContext(
+        conversation_id=conversation.pk, platform=conversation.channel.platform, is_private=conversation.is_private,
+        language=conversation.language, priority=conversation.priority, sentiment=conversation.sentiment,
+        followers=conversation.contact.followers, reach=conversation.reach,
+        tags=tuple(tag.name for tag in conversation.tags.all()),
+        text=f"{conversation.preview}\n{conversation.search_text}", contact_handle=conversation.contact.handle,
+        contact_name=conversation.contact.name, sla_due_at=conversation.sla_due_at,
+        sla_stopped=conversation.sla_stopped_at is not None, private_possible=possible, private_route=route,
+    )
+
+
+def conversations_by_ids(*, organization: Organization | int, ids) -> dict[int, Conversation]:
+    """Conversations with their channel and contact, for lists that point at them (approval queue)."""
+    rows = (Conversation.objects.for_organization(organization).filter(pk__in=list(ids))
+            .select_related("channel", "contact"))
+    return {row.pk: row for row in rows}
+
+
+def channel_for(*, organization: Organization | int, channel_id: int) -> Channel:
+    return Channel.objects.for_organization(organization).get(pk=channel_id)
+
+
+def message_states(*, organization: Organization | int, ids) -> dict[int, str]:
+    return dict(Message.objects.for_organization(organization).filter(pk__in=list(ids)).values_list("pk", "state"))
+
+
+def closed_conversations_for_training(*, organization: Organization | int, limit: int = 20) -> list[dict]:
+    """Closed public conversations as practice mentions (the guides mask personal data in them)."""
+    rows = (Conversation.objects.for_organization(organization).filter(status=ConversationStatus.CLOSED,
+                                                                       is_private=False)
+            .exclude(channel__platform="web").select_related("channel", "contact").prefetch_related("tags")
+            .order_by("-closed_at", "-pk")[:limit])
+    items = []
+    for conversation in rows:
+        first = (Message.objects.for_organization(organization).filter(conversation=conversation, direction="in")
+                 .order_by("created_at").only("text").first())
+        if first is None:
+            continue
+        items.append({"text": first.text, "platform": conversation.channel.platform, "language": conversation.language,
+                      "priority": conversation.priority, "sentiment": conversation.sentiment,
+                      "followers": conversation.contact.followers, "tags": [t.name for t in conversation.tags.all()],
+                      "channel_handle": conversation.channel.handle})
+    return items

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -20,7 +20,7 @@ from accounts.roles import Permission, role_can
 from accounts.selectors import member_users, organization_members, team_list
 from accounts.tenancy import OrganizationPageMixin, access_by_id
 
-from . import selectors, services
+from . import reply_guard, selectors, services
 from .models import (
     REPLY_LENGTH_LIMITS,
     Channel,
@@ -29,6 +29,7 @@ from .models import (
     Message,
     Priority,
 )
+from .reply_guard import HeldReply, ReplyBlocked
 
 PAGE_SIZE = 50
 
@@ -264,6 +265,7 @@ def conversation_context(view, conversation_pk) -> dict:
         "statuses": ConversationStatus.choices,
         "snooze_choices": snooze_choices(organization),
         "can_reply": role_can(view.membership.role, Permission.REPLY),
+        "guide_panel_url": reply_guard.composer_panel_url(organization.slug, conversation.pk),
         "can_work": role_can(view.membership.role, Permission.WORK_CONVERSATIONS),
         "now": timezone.now(),
     }
@@ -380,21 +382,25 @@ class ReplyView(ConversationMixin, View):
         data = request.POST
         try:
             seen = int(data["seen_up_to"]) if data.get("seen_up_to", "").isdigit() else None
-            services.reply_compose(
+            result = services.reply_compose(
                 conversation=conversation, author=request.user, text=data.get("text", ""),
                 channel=_channel(self.organization, data.get("channel")),
                 is_private=data.get("visibility") == "private",
                 confirm_other_channel=data.get("confirm_other_channel") == "1",
                 seen_up_to_message_id=seen, confirm_after_other_reply=data.get("confirm_after_other_reply") == "1",
+                guidance={key: data[key] for key in ("template", "guide_version", "override_reason") if data.get(key)},
             )
         except services.ReplyNeedsConfirmation as question:
-            import json
-
-            return HttpResponse(json.dumps({"code": question.code, "detail": question.messages[0],
-                                            "details": question.details}),
-                                status=409, content_type="application/json")
+            return JsonResponse({"code": question.code, "detail": question.messages[0], "details": question.details},
+                                status=409)
+        except ReplyBlocked as blocked:
+            return JsonResponse({"code": blocked.code, "detail": blocked.messages[0], "findings": blocked.findings},
+                                status=422)
         except ValidationError as error:
             return _refused(error)
+        if isinstance(result, HeldReply):
+            return JsonResponse({"code": "held_for_approval", "detail": result.message, "details": result.details},
+                                status=202, headers={"HX-Trigger": "vigie:thread-changed"})
         return HttpResponse(status=204, headers={"HX-Trigger": "vigie:thread-changed"})
 
 

@@ -28,10 +28,11 @@ OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
 }
 
 # Each area keeps its cases in its own module (tests/tenancy_cases_<area>.py) and they merge here.
-from tests import tenancy_cases_channels, tenancy_cases_inbox  # noqa: E402
+from tests import tenancy_cases_channels, tenancy_cases_inbox, tenancy_cases_playbooks  # noqa: E402
 
 OBJECT_KWARGS.update(tenancy_cases_inbox.OBJECT_KWARGS)
 OBJECT_KWARGS.update(tenancy_cases_channels.OBJECT_KWARGS)
+OBJECT_KWARGS.update(tenancy_cases_playbooks.OBJECT_KWARGS)
 
 # Routes outside any organization: they must never show tenant data.
 PUBLIC_ROUTES = {

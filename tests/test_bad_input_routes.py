@@ -25,7 +25,7 @@ from tests.tenancy_cases import OBJECT_KWARGS
 from tests.test_tenancy_routes import ROUTES, _object_kwargs
 
 PROJECT = Path(__file__).resolve().parents[1]
-SOURCES = ("accounts", "inbox", "crisis", "config")
+SOURCES = ("accounts", "inbox", "crisis", "config", "playbooks")
 
 HUGE = 2**63
 NUL = "bad\x00value"
@@ -48,6 +48,7 @@ def known_field_names() -> list[str]:
     import inbox.api.channels  # noqa: F401
     import inbox.api.serializers  # noqa: F401
     import inbox.channel_forms  # noqa: F401
+    import playbooks.api.serializers  # noqa: F401
 
     names: set[str] = set()
     for cls in _subclasses(serializers.Serializer):
@@ -198,6 +199,7 @@ def fuzzed_organization(admin_client):
         "routing-rules": RoutingRule.objects.create(organization=organization, name="Rule", conditions={}).pk,
         "saved-views": SavedView.objects.create(organization=organization, name="View", filters={}).pk,
         "dead-letters": DeadLetter.objects.create(organization=organization, payload={}, reason="r").pk,
+        **_playbooks_objects(organization, conversation, admin),
     }
     ids = {
         "assignee_id": admin.pk, "team_id": objects["teams"], "channel_id": ChannelFactory(organization=organization).pk,
@@ -205,6 +207,23 @@ def fuzzed_organization(admin_client):
         "member_ids": [admin.pk], "ids": [conversation.pk], "seen_up_to_message_id": message.pk,
     }
     return client, organization, objects, ids
+
+
+def _playbooks_objects(organization, conversation, author) -> dict:
+    from playbooks.models import Guide, GuideVersion, LintRule, PerimeterRule, ReplyApproval
+
+    guide = Guide.objects.create(organization=organization, name="Guide")
+    return {
+        "guides": guide.pk,
+        "guide-versions": GuideVersion.objects.create(organization=organization, guide=guide, number=1,
+                                                      content={"scenarios": []}).pk,
+        "lint-rules": LintRule.objects.create(organization=organization, kind="forbidden", name="Rule",
+                                              pattern="word").pk,
+        "perimeter-rules": PerimeterRule.objects.create(organization=organization, name="Rule", conditions={}).pk,
+        "approvals": ReplyApproval.objects.create(
+            organization=organization, conversation=conversation, channel=conversation.channel, author=author,
+            text="Reply", original_text="Reply", rule_name="Rule").pk,
+    }
 
 
 def _valid(name: str, prop: dict, ids: dict):

@@ -161,6 +161,9 @@ class ReplyInputSerializer(serializers.Serializer):
     confirm_other_channel = serializers.BooleanField(default=False)
     seen_up_to_message_id = object_id(required=False, allow_null=True)
     confirm_after_other_reply = serializers.BooleanField(default=False)
+    guidance = serializers.DictField(required=False, help_text=(
+        "How the reply was written, for the response guides: template (id), guide_version (id), "
+        "override_reason (to send despite warnings)"))
 
 
 class DraftInputSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from config.api import NewestFirstCursorPagination
 
 from .. import selectors, services
 from ..models import Contact, Conversation, DeadLetter, InboxSettings, Message, RoutingRule, SavedView, Tag
+from ..reply_guard import HeldReply
 from ..services import clocks
 from .serializers import (
     AssignInputSerializer,
@@ -173,7 +174,9 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Orga
     @action(detail=True, methods=["post"])
     def reply(self, request, *args, **kwargs):
         """Queue a reply. 409 with a `code` when a person must confirm first: `other_channel` (answering
-        from another account than the one the conversation came in on) or `replied_meanwhile`."""
+        from another account than the one the conversation came in on), `replied_meanwhile`, or
+        `guide_warnings` (send again with `guidance.override_reason`). 422 with `findings` when the
+        response guides block it; 202 when it waits for an approver."""
         conversation = self._conversation()
         data = ReplyInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
@@ -182,8 +185,12 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Orga
             conversation=conversation, author=request.user, text=values["text"], channel=values.get("channel_id"),
             is_private=values.get("is_private"), confirm_other_channel=values["confirm_other_channel"],
             seen_up_to_message_id=values.get("seen_up_to_message_id"),
-            confirm_after_other_reply=values["confirm_after_other_reply"],
+            confirm_after_other_reply=values["confirm_after_other_reply"], guidance=values.get("guidance"),
         )
+        if isinstance(message, HeldReply):
+            # 202: accepted, but an approver sends it (the response guides' perimeter decided).
+            return Response({"code": "held_for_approval", "detail": message.message, "details": message.details},
+                            status=status.HTTP_202_ACCEPTED)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DraftInputSerializer, responses=MessageSerializer)

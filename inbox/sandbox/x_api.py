@@ -111,7 +111,9 @@ class XWorld:
         author_name: str = "",
         followers: int = 0,
         in_reply_to: str | None = None,
-        lang: str = "en",
+        # X tags each post with the language it detects, "und" when it cannot tell; a fixed "en"
+        # made every French test mention look English (and the guides' language rule object).
+        lang: str = "und",
         retweets: int = 0,
         likes: int = 0,
         mention_brand: bool = True,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.live import broadcast_on_commit
 from accounts.models import User
 
+from .. import reply_guard
 from ..models import (
     Activity,
     ActivityVerb,
@@ -103,8 +104,10 @@ def draft_save(*, conversation: Conversation, author: User, text: str, channel: 
 @transaction.atomic
 def reply_compose(*, conversation: Conversation, author: User, text: str, channel: Channel | None = None,
                   is_private: bool | None = None, confirm_other_channel: bool = False,
-                  seen_up_to_message_id: int | None = None, confirm_after_other_reply: bool = False) -> Message:
-    """Queue a reply for sending (the send task posts it through the channel's connector)."""
+                  seen_up_to_message_id: int | None = None, confirm_after_other_reply: bool = False,
+                  guidance: dict | None = None) -> Message | reply_guard.HeldReply:
+    """Queue a reply for sending (the send task posts it through the channel's connector), unless the
+    response guides block it, want a confirmation, or hold it for an approver (HeldReply)."""
     conversation = Conversation.objects.for_organization(conversation.organization_id).select_for_update().select_related(
         "channel").get(pk=conversation.pk)
     channel = channel or conversation.channel
@@ -129,6 +132,12 @@ def reply_compose(*, conversation: Conversation, author: User, text: str, channe
                 details={"message_id": newer.pk, "author": who, "text": newer.text},
             )
 
+    verdict = _ask_guides(conversation, channel, author, text, private, confirm_other_channel, guidance)
+    if verdict.action == reply_guard.HOLD:
+        _drop_draft(conversation, author)
+        return reply_guard.HeldReply(approval_id=verdict.details["approval_id"], message=verdict.message,
+                                     details=verdict.details)
+
     message = Message.objects.create(
         organization_id=conversation.organization_id, conversation=conversation, channel=channel,
         direction=Direction.OUTBOUND, kind=MessageKind.PRIVATE_MESSAGE if private else MessageKind.REPLY,
@@ -136,8 +145,9 @@ def reply_compose(*, conversation: Conversation, author: User, text: str, channe
         created_at=timezone.now(), state=DeliveryState.QUEUED,
         parent_external_id=_reply_target(conversation),
     )
-    Message.objects.for_organization(conversation.organization_id).filter(
-        conversation=conversation, author_user=author, state=DeliveryState.DRAFT).delete()
+    if verdict.on_queued:
+        verdict.on_queued(message.pk)
+    _drop_draft(conversation, author)
     Activity.objects.create(organization_id=conversation.organization_id, conversation=conversation, actor=author,
                             verb=ActivityVerb.REPLIED, created_at=message.created_at,
                             data={"message_id": message.pk, "channel": channel.handle, "private": private})
@@ -147,6 +157,26 @@ def reply_compose(*, conversation: Conversation, author: User, text: str, channe
     _event(message, "message.queued")
     _enqueue_send(message)
     return message
+
+
+def _ask_guides(conversation, channel, author, text, private, confirm_other_channel, guidance) -> reply_guard.Verdict:
+    """The response guides' one call (inbox/reply_guard.py): block, confirm, hold or send."""
+    verdict = reply_guard.check(reply_guard.ReplyAttempt(
+        organization_id=conversation.organization_id, conversation_id=conversation.pk, channel_id=channel.pk,
+        author_id=author.pk, text=text, is_private=private, confirm_other_channel=confirm_other_channel,
+        guidance=dict(guidance or {}),
+    ))
+    if verdict.action == reply_guard.BLOCK:
+        raise reply_guard.ReplyBlocked(verdict.message, findings=verdict.findings)
+    if verdict.action == reply_guard.CONFIRM:
+        raise ReplyNeedsConfirmation(verdict.message, code="guide_warnings",
+                                     details={"findings": verdict.findings, **verdict.details})
+    return verdict
+
+
+def _drop_draft(conversation: Conversation, author: User) -> None:
+    Message.objects.for_organization(conversation.organization_id).filter(
+        conversation=conversation, author_user=author, state=DeliveryState.DRAFT).delete()
 
 
 def _reply_target(conversation: Conversation) -> str:

@@ -74,6 +74,7 @@
     const send = document.getElementById("send-reply");
     const error = document.getElementById("reply-error");
     const draftState = document.getElementById("draft-state");
+    const notice = document.getElementById("reply-notice");
     const seen = document.getElementById("seen-up-to");
     const homeChannel = form.dataset.homeChannel;
     let previousChannel = channel.value;
@@ -138,6 +139,7 @@
         if (thread) seen.value = thread.dataset.lastMessageId;
       }
       if (!text.value.trim()) delete form.dataset.started;
+      if (notice) notice.hidden = true;
       updateCount();
       if (Date.now() - typingSentAt > 4000) signalTyping(true);
       clearTimeout(typingTimer);
@@ -159,7 +161,19 @@
       const data = new URLSearchParams(new FormData(form));
       return fetch(form.action, { method: "POST", body: data, credentials: "same-origin", headers: { "HX-Request": "true" } })
         .then(function (response) {
-          if (response.status === 204) {
+          if (response.status === 204 || response.status === 202) {
+            clearTimeout(draftTimer);  // what was typed is sent (or with an approver): no draft to keep
+            notice.hidden = response.status !== 202;
+            if (response.status === 202) {
+              response.json().then(function (held) {
+                notice.textContent = held.detail;
+                document.dispatchEvent(new CustomEvent("vigie:reply-held", { detail: held }));
+              });
+            }
+            ["reply-template", "reply-guide-version", "reply-override-reason"].forEach(function (id) {
+              const field = document.getElementById(id);
+              if (field) field.value = "";
+            });
             text.value = "";
             delete form.dataset.started;
             form.confirm_after_other_reply.value = "0";
@@ -169,6 +183,15 @@
             return refresh("thread", page.dataset.threadUrl);
           }
           if (response.status === 409) return response.json().then(confirmThen);
+          if (response.status === 422) {
+            // The response guides block this reply: say why, and show where (guides.js underlines).
+            return response.json().then(function (blocked) {
+              error.textContent = blocked.detail;
+              error.hidden = false;
+              document.dispatchEvent(new CustomEvent("vigie:lint-findings", { detail: blocked.findings }));
+              updateCount();
+            });
+          }
           return response.text().then(function (message) {
             error.textContent = message || _("Sending failed.");
             error.hidden = false;
@@ -183,6 +206,7 @@
     }
 
     function confirmThen(question) {
+      if (question.code === "guide_warnings") return askOverride(question);
       if (question.code === "other_channel") {
         channel.dispatchEvent(new Event("change"));
         updateCount();
@@ -196,6 +220,30 @@
         dialog.removeEventListener("close", done);
         if (dialog.returnValue === "send") {
           form.confirm_after_other_reply.value = "1";
+          submit();
+        } else {
+          updateCount();
+        }
+      });
+      dialog.showModal();
+    }
+
+    function askOverride(question) {
+      // Warnings can be overridden with a reason, which is recorded with the reply.
+      const dialog = document.getElementById("override-warnings");
+      const list = document.getElementById("override-warnings-list");
+      const reason = document.getElementById("override-warnings-reason");
+      list.innerHTML = "";
+      question.details.findings.forEach(function (finding) {
+        const item = document.createElement("li");
+        item.textContent = finding.message + (finding.suggestion ? " " + finding.suggestion : "");
+        list.appendChild(item);
+      });
+      reason.value = "";
+      dialog.addEventListener("close", function done() {
+        dialog.removeEventListener("close", done);
+        if (dialog.returnValue === "send" && reason.value.trim()) {
+          form.override_reason.value = reason.value.trim();
           submit();
         } else {
           updateCount();

@@ -70,9 +70,10 @@
   window.vigieInbox = { post: post, act: act, actOn: actOn, ask: ask, typingInField: typingInField, tickSla: tickSla };
 
   document.addEventListener("keydown", function (event) {
-    if (event.key === "?" && !typingInField(event)) {
+    const shortcuts = document.getElementById("shortcuts");  // not on every page that ticks SLA clocks
+    if (event.key === "?" && !typingInField(event) && shortcuts) {
       event.preventDefault();
-      document.getElementById("shortcuts").showModal();
+      shortcuts.showModal();
     }
   });
 

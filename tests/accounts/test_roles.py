@@ -30,6 +30,7 @@ def test_agents_reply_but_do_not_administer():
 def test_leads_approve_and_run_rotas_but_do_not_connect_channels():
     assert role_can(Role.LEAD, Permission.APPROVE_REPLIES)
     assert role_can(Role.LEAD, Permission.MANAGE_ROTAS)
+    assert role_can(Role.LEAD, Permission.EDIT_GUIDES)
     assert not role_can(Role.LEAD, Permission.MANAGE_CHANNELS)
 
 
