@@ -5,12 +5,16 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from config.resilience import REDIS_ERRORS, redis_failed
+
 from .live import organization_group
 from .models import Membership
 
 # Close codes in the 4000 range are ours: the page reads them to say why it is not live.
 CLOSE_NOT_A_MEMBER = 4404
 CLOSE_NOT_LOGGED_IN = 4401
+# The live channel (Redis) cannot reach this socket: the page reconnects, and catches up then.
+CLOSE_LIVE_UNAVAILABLE = 4503
 
 
 @database_sync_to_async
@@ -40,8 +44,16 @@ class OrganizationConsumer(AsyncJsonWebsocketConsumer):
         # The organization's topics, and this person's own (notes that mention them).
         topics = (*self.topics, f"user.{user.pk}")
         self.groups_joined = [organization_group(self.organization_id, topic) for topic in topics]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        try:
+            for group in self.groups_joined:
+                await self.channel_layer.group_add(group, self.channel_name)
+        except REDIS_ERRORS as error:
+            # Redis is down: say so with our code (the page shows it is stale and tries again
+            # shortly) instead of a crashed handshake and a traceback per attempt in the log.
+            redis_failed(error, "websocket connect")
+            self.groups_joined = []
+            await self._refuse(CLOSE_LIVE_UNAVAILABLE)
+            return
         await self.accept()
         await self.send_json({"type": "hello", "organization": membership.organization.slug})
 
@@ -67,7 +79,21 @@ class OrganizationConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         if content.get("type") == "ping":
-            await self.send_json({"type": "pong"})
+            await self.pong()
+
+    async def pong(self) -> None:
+        """Answer the page's heartbeat through the channel layer, the way live events travel.
+
+        A pong proves that events can still reach this socket; when Redis cannot carry it, the
+        socket is closed so that the page shows it is stale and reconnects.
+        """
+        try:
+            await self.channel_layer.send(self.channel_name, {"type": "live.pong"})
+        except Exception:  # noqa: BLE001 - whatever the layer raises, this socket is not live
+            await self.close(code=CLOSE_LIVE_UNAVAILABLE)
+
+    async def live_pong(self, message):
+        await self.send_json({"type": "pong"})
 
     async def live_event(self, message):
         await self.send_json(message["event"])

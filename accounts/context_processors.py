@@ -1,3 +1,5 @@
+from config.resilience import redis_recently_down
+
 from .roles import Permission, role_can
 from .selectors import memberships_of
 
@@ -14,3 +16,8 @@ def current_organization(request):
         context["current_role"] = membership.role
         context["can"] = {permission.value: role_can(membership.role, permission) for permission in Permission}
     return context
+
+
+def live_outage(request):
+    """Whether this page was served while Redis was failing: it then says it may be stale."""
+    return {"live_outage": redis_recently_down()}

@@ -14,6 +14,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from config.resilience import guarded
+
 logger = logging.getLogger(__name__)
 
 
@@ -25,10 +27,11 @@ def broadcast_now(*, organization_id: int, topic: str, event: dict[str, Any]) ->
     if "type" not in event:
         raise ValueError("A live event needs a 'type'")
     layer = get_channel_layer()
+    send = async_to_sync(layer.group_send)
     try:
-        async_to_sync(layer.group_send)(
-            organization_group(organization_id, topic), {"type": "live.event", "event": event}
-        )
+        # Redis down: one warning per outage (config/resilience.py), not a traceback per event.
+        guarded("live event", None,
+                lambda: send(organization_group(organization_id, topic), {"type": "live.event", "event": event}))
     except Exception:  # noqa: BLE001 - a lost push must never fail the write that caused it
         logger.exception("live event %s for organization %s not delivered", event["type"], organization_id)
 

@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_organization",
                 "inbox.context_processors.channel_health",
+                "accounts.context_processors.live_outage",
             ],
         },
     }
@@ -127,11 +128,14 @@ if not REDIS_URL:
         "or point it at a server: redis://host:6379/0"
     )
 
+# The cache only ever holds what PostgreSQL can recompute: while Redis is down, reads miss and
+# writes are skipped (config/resilience.py), and a hung Redis costs a page at most a second.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.resilience.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "vigie",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
     }
 }
 
@@ -159,6 +163,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sessions and failed-login records live in PostgreSQL, never only in Redis: people log in and
+# stay logged in while Redis is down (tests/faults/test_redis_down.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -310,19 +318,29 @@ SPECTACULAR_SETTINGS = {
 # --- Workers -----------------------------------------------------------------------------------
 
 CELERY_BROKER_URL = REDIS_URL
-CELERY_RESULT_BACKEND = REDIS_URL
+# No result backend: no task's result is ever read (PostgreSQL holds every outcome). With one,
+# each enqueue subscribed to its result in Redis and, Redis down, retried 20 times: a reply sent
+# during an outage blocked its request for 19 s.
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_RESULT_EXPIRES = 3600
+# Enqueueing from a request gives up within about a second when the broker is down: the row is
+# already committed, and a beat sweep enqueues it again once Redis is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TASK_ACKS_LATE = True
 # A worker killed mid-task gives its message back instead of losing it.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Back within a second of Redis returning, instead of kombu's backoff of up to 30 s; and never
+# giving up (a worker that stopped after 100 attempts would stay down once Redis is back).
+CELERY_WORKER_CONSUMER = "config.celery:PromptReconnectConsumer"
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A message a dead worker had taken comes back after this. Lost work does not wait for it: beat's
 # sweeps re-derive it from PostgreSQL within seconds (poll leases run out, stuck sends are settled),
 # so it is only a backstop; retries are never scheduled further ahead than it (see inbox/tasks.py).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300, "socket_connect_timeout": 1}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUE_NAMES = ("ingest", "send", "alerts", "default")
 CELERY_TASK_ROUTES = {
@@ -340,6 +358,8 @@ CELERY_BEAT_SCHEDULE = {
     "snoozed-conversations": {"task": "inbox.tasks.sweep_snoozed_conversations", "schedule": 60.0},
     # Often: an interrupted send is settled within a minute (VIGIE_SEND_IN_FLIGHT_SECONDS + this).
     "stuck-sends": {"task": "inbox.tasks.sweep_stuck_sends", "schedule": 10.0},
+    # Replies queued while Redis was down leave within seconds of its return.
+    "unqueued-replies": {"task": "inbox.tasks.sweep_unqueued_replies", "schedule": 5.0},
     "webhook-deliveries": {"task": "inbox.tasks.sweep_webhook_deliveries", "schedule": 30.0},
 }
 

@@ -38,7 +38,7 @@ class InboxConsumer(OrganizationConsumer):
         elif kind == "ping":
             if self.conversation_id:
                 await self._touch()
-            await self.send_json({"type": "pong"})
+            await self.pong()
 
     async def _join(self, conversation_id) -> None:
         try:

@@ -380,6 +380,28 @@ def sweep_snoozed_conversations() -> int:
 
 
 @shared_task
+def sweep_unqueued_replies() -> int:
+    """Replies queued while the broker was down are handed to it again, seconds after it is back.
+
+    Only those whose enqueue failed (marked by `_enqueue_send`): a reply whose task is merely
+    waiting in a busy queue is not enqueued twice."""
+    from .services.replies import NOT_ENQUEUED
+
+    ids = list(Message.objects.unscoped().filter(state=DeliveryState.QUEUED, error_code=NOT_ENQUEUED)
+               .order_by("created_at").values_list("pk", flat=True)[:500])
+    for message_id in ids:
+        # Cleared before the enqueue: the task may fail the reply with its own error code at once,
+        # which must not be overwritten. Set back if the broker is still down.
+        Message.objects.unscoped().filter(pk=message_id, error_code=NOT_ENQUEUED).update(error_code="")
+        try:
+            send_message.delay(message_id)
+        except Exception:  # noqa: BLE001 - still down: the next sweep tries again
+            Message.objects.unscoped().filter(pk=message_id, state=DeliveryState.QUEUED).update(error_code=NOT_ENQUEUED)
+            raise
+    return len(ids)
+
+
+@shared_task
 def sweep_stuck_sends() -> int:
     """Queued replies whose task was lost (Redis restarted, worker killed) are enqueued again."""
     stale = timezone.now() - timedelta(minutes=2)

@@ -193,6 +193,11 @@ def _reply_target(conversation: Conversation) -> str:
 SEND_TASK = "inbox.tasks.send_message"
 
 
+# On a QUEUED reply: its task could not be handed to the broker (Redis down). The frequent
+# `sweep_unqueued_replies` enqueues it again as soon as Redis is back.
+NOT_ENQUEUED = "not_enqueued"
+
+
 def _send_task():
     app = current_app
     if SEND_TASK not in app.tasks:
@@ -205,8 +210,9 @@ def _enqueue_send(message: Message) -> None:
     def enqueue():
         try:
             _send_task().delay(message.pk)
-        except Exception:  # noqa: BLE001 - the row is QUEUED: sweep_stuck_sends sends it once the broker is back
-            logger.exception("reply %s is queued but its task could not be enqueued", message.pk)
+        except Exception:  # noqa: BLE001 - the row is QUEUED and says so: the sweep sends it once the broker is back
+            logger.warning("reply %s is queued but the broker is unavailable: it leaves once it is back", message.pk)
+            Message.objects.unscoped().filter(pk=message.pk, state=DeliveryState.QUEUED).update(error_code=NOT_ENQUEUED)
 
     # After commit, and never failing the request: the person must not believe it was lost and
     # send it again.

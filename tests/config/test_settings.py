@@ -58,3 +58,11 @@ def test_production_cookies_are_secure():
     code = "import config.settings as s; print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0, s.DEBUG)"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["True", "True", "True", "False"], result.stderr
+
+
+def test_logins_and_sessions_do_not_depend_on_redis():
+    """Redis down must not log anyone out or lock the login page: both live in PostgreSQL, and the
+    cache (the only Redis-backed store a request reads) answers a miss instead of failing."""
+    assert project_settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    assert project_settings.AXES_HANDLER == "axes.handlers.database.AxesDatabaseHandler"
+    assert project_settings.CACHES["default"]["BACKEND"] == "config.resilience.ResilientRedisCache"
