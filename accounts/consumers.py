@@ -28,7 +28,7 @@ def _membership(user, slug: str) -> Membership | None:
 
 
 class OrganizationConsumer(AsyncJsonWebsocketConsumer):
-    topics = ("inbox",)
+    topics = ("inbox", "alerts")
 
     async def connect(self):
         user = self.scope.get("user")

@@ -30,17 +30,21 @@ class Permission(StrEnum):
     APPROVE_STATEMENTS = "approve_statements"
     VIEW_CRISIS_ROOM = "view_crisis_room"
     VIEW_DEAD_LETTERS = "view_dead_letters"
+    VIEW_ONCALL = "view_oncall"  # rotas, alerts, one's own contact methods (everyone may be paged)
+    RESPOND_ALERTS = "respond_alerts"  # acknowledge, resolve, page manually, ask for a swap
+    MANAGE_ESCALATION = "manage_escalation"  # escalation policies and alert routing rules
 
 
 _P = Permission
-_READ = {_P.VIEW_INBOX, _P.VIEW_CRISIS_ROOM}
-_AGENT = _READ | {_P.WORK_CONVERSATIONS, _P.REPLY, _P.BULK_ACTIONS, _P.DECLARE_CRISIS}
+_READ = {_P.VIEW_INBOX, _P.VIEW_CRISIS_ROOM, _P.VIEW_ONCALL}
+_AGENT = _READ | {_P.WORK_CONVERSATIONS, _P.REPLY, _P.BULK_ACTIONS, _P.DECLARE_CRISIS, _P.RESPOND_ALERTS}
 _LEAD = _AGENT | {
     _P.MANAGE_ROUTING,
     _P.MANAGE_TEAMS,
     _P.APPROVE_REPLIES,
     _P.EDIT_GUIDES,  # leads write the guides and the perimeter with the admins
     _P.MANAGE_ROTAS,
+    _P.MANAGE_ESCALATION,
     _P.APPROVE_STATEMENTS,
     _P.VIEW_DEAD_LETTERS,
 }

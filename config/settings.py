@@ -101,6 +101,7 @@ TEMPLATES = [
                 "accounts.context_processors.current_organization",
                 "inbox.context_processors.channel_health",
                 "accounts.context_processors.live_outage",
+                "crisis.context_processors.open_alerts",
             ],
         },
     }
@@ -311,6 +312,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "inbox.models.ConversationStatus",
         "ChannelStatusEnum": "inbox.models.ChannelStatus",
+        "AlertSeverityEnum": "crisis.models.AlertSeverity",
+        "LintSeverityEnum": "playbooks.models.Severity",
         "DeliveryStateEnum": "inbox.models.DeliveryState",
     },
 }
@@ -361,9 +364,25 @@ CELERY_BEAT_SCHEDULE = {
     # Replies queued while Redis was down leave within seconds of its return.
     "unqueued-replies": {"task": "inbox.tasks.sweep_unqueued_replies", "schedule": 5.0},
     "webhook-deliveries": {"task": "inbox.tasks.sweep_webhook_deliveries", "schedule": 30.0},
+    # On-call: due escalation steps and notifications are rows with a due time; these ticks claim them.
+    "escalations": {"task": "crisis.tasks.sweep_escalations", "schedule": 2.0},
+    "notifications": {"task": "crisis.tasks.sweep_notifications", "schedule": 5.0},
+    "coverage-gaps": {"task": "crisis.tasks.check_coverage_gaps", "schedule": 3600.0},
+    "handoffs": {"task": "crisis.tasks.announce_handoffs", "schedule": 60.0},
+    "volume-spikes": {"task": "crisis.tasks.check_volume_spikes", "schedule": 30.0},
 }
 
 # --- Vigie -------------------------------------------------------------------------------------
+
+# Where people reach this installation: links in e-mails, SMS and chat messages start with it.
+PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:8000")
+
+# On-call SMS: "console" writes them to the log (development); "twilio" posts to Twilio's REST
+# API (TWILIO_BASE_URL is the platform sandbox in the demo and the tests).
+SMS_PROVIDER = env("SMS_PROVIDER", "console")
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", "")
 
 # A claimed channel's poll lease: renewed every third of it while the poll runs, so that a worker
 # killed mid-poll frees its channels within this many seconds.
@@ -391,6 +410,7 @@ PLATFORM_BASE_URLS = {
     "bluesky": PLATFORM_SANDBOX_URL or "https://bsky.social",
     "web": "",
 }
+TWILIO_BASE_URL = env("TWILIO_BASE_URL", PLATFORM_SANDBOX_URL or "https://api.twilio.com")
 
 LOGGING = {
     "version": 1,

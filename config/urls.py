@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import views as account_views
 from accounts.api.views import MyOrganizationsView
 from accounts.urls import organization_urlpatterns as account_pages
+from crisis.urls import public_urlpatterns as crisis_public
 
 from .health import healthz
 
@@ -13,6 +14,7 @@ organization_pages = [
     *account_pages,
     path("", include("inbox.urls")),
     path("channels/", include("inbox.channel_urls")),
+    path("", include("crisis.urls")),
     path("guides/", include("playbooks.urls")),
 ]
 
@@ -21,6 +23,7 @@ organization_api = [
     path("", include("accounts.api.urls")),
     path("", include("inbox.api.urls")),
     path("", include("inbox.api.channel_urls")),
+    path("", include("crisis.api.urls")),
     path("", include("playbooks.api.urls")),
 ]
 
@@ -35,6 +38,7 @@ urlpatterns = [
     path("api/v1/me/organizations/", MyOrganizationsView.as_view(), name="api-my-organizations"),
     path("api/v1/o/<slug:organization_slug>/", include((organization_api, "api"))),
     path("webhooks/", include("inbox.webhook_urls")),
+    *crisis_public,
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # No OPTIONS metadata: the docs page renders HTML only, and describing itself had no template (a 500).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", metadata_class=None), name="api-docs"),

@@ -247,6 +247,17 @@ def saved_views_for(*, organization: Organization, user: User) -> QuerySet[Saved
 
 
 
+def drafts_by(*, organization: Organization, user: User) -> QuerySet[Message]:
+    """Drafts a person left, newest first: what a backup inherits at shift handover."""
+    return (Message.objects.for_organization(organization).filter(author_user=user, state=DeliveryState.DRAFT)
+            .select_related("conversation", "channel").order_by("-created_at"))
+
+
+def inbound_counts(*, since: datetime, until: datetime) -> dict[int, int]:
+    """Inbound messages per organization received in [since, until): the on-call volume check reads it."""
+    rows = (Message.objects.unscoped().filter(direction="in", created_at__gte=since, created_at__lt=until)
+            .values("organization_id").annotate(count=Count("pk")))
+    return {row["organization_id"]: row["count"] for row in rows}
 # --- what the response guides (playbooks) read about a conversation --------------------------------
 
 # Longest private message each platform accepts (X DMs 10,000; Messenger 2,000; Instagram 1,000).

@@ -28,10 +28,11 @@ OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
 }
 
 # Each area keeps its cases in its own module (tests/tenancy_cases_<area>.py) and they merge here.
-from tests import tenancy_cases_channels, tenancy_cases_inbox, tenancy_cases_playbooks  # noqa: E402
+from tests import tenancy_cases_channels, tenancy_cases_crisis, tenancy_cases_inbox, tenancy_cases_playbooks  # noqa: E402,E501
 
 OBJECT_KWARGS.update(tenancy_cases_inbox.OBJECT_KWARGS)
 OBJECT_KWARGS.update(tenancy_cases_channels.OBJECT_KWARGS)
+OBJECT_KWARGS.update(tenancy_cases_crisis.OBJECT_KWARGS)
 OBJECT_KWARGS.update(tenancy_cases_playbooks.OBJECT_KWARGS)
 
 # Routes outside any organization: they must never show tenant data.
@@ -47,3 +48,4 @@ PUBLIC_ROUTES = {
     "api-docs",
 }
 PUBLIC_ROUTES |= tenancy_cases_channels.PUBLIC_ROUTES  # webhooks: the platform calls them, no login
+PUBLIC_ROUTES |= tenancy_cases_crisis.PUBLIC_ROUTES  # signed acknowledgement links, secret calendar addresses

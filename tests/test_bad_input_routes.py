@@ -201,6 +201,7 @@ def fuzzed_organization(admin_client):
         "dead-letters": DeadLetter.objects.create(organization=organization, payload={}, reason="r").pk,
         **_playbooks_objects(organization, conversation, admin),
     }
+    objects.update(_oncall_objects(organization, admin))
     ids = {
         "assignee_id": admin.pk, "team_id": objects["teams"], "channel_id": ChannelFactory(organization=organization).pk,
         "other_contact_id": ContactFactory(organization=organization).pk, "tag_ids": [TagFactory(organization=organization).pk],
@@ -209,6 +210,17 @@ def fuzzed_organization(admin_client):
     return client, organization, objects, ids
 
 
+def _oncall_objects(organization, admin) -> dict:
+    from datetime import date, time
+
+    from crisis.services import oncall, policies
+
+    rota = oncall.rota_create(organization=organization, actor=admin, name="Fuzzed rota", time_zone="Europe/Paris",
+                              layers=[{"name": "Fuzzed layer", "member_ids": [admin.pk], "starts_on": date(2026, 1, 5),
+                                       "handoff_time": time(9)}])
+    policy = policies.policy_create(organization=organization, actor=admin, name="Fuzzed policy",
+                                    steps=[{"notify": "leads", "wait_minutes": 5}])
+    return {"rotas": rota.pk, "rota-layers": rota.layers.get().pk, "escalation-policies": policy.pk}
 def _playbooks_objects(organization, conversation, author) -> dict:
     from playbooks.models import Guide, GuideVersion, LintRule, PerimeterRule, ReplyApproval
 

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from inbox.sandbox import bluesky_api, feeds, graph_api, mastodon_api, x_api
+from inbox.sandbox import bluesky_api, feeds, graph_api, mastodon_api, twilio_api, x_api
 from inbox.sandbox.control import Control
 from inbox.sandbox.http import Request, Response, Router, json_response
 from inbox.sandbox.state import SandboxState
@@ -21,6 +21,7 @@ FAILURE_RESPONSES = {
     "mastodon": mastodon_api.failure_response,
     "bluesky": bluesky_api.failure_response,
     "web": feeds.failure_response,
+    "twilio": twilio_api.failure_response,
 }
 GRAPH_PATH = re.compile(r"^/v\d+\.\d+/")
 
@@ -46,6 +47,7 @@ class PlatformSandbox:
             "mastodon": mastodon_api.MastodonWorld(state),
             "bluesky": bluesky_api.BlueskyWorld(state),
             "web": feeds.FeedsWorld(state),
+            "twilio": twilio_api.TwilioWorld(state),  # on-call SMS
         }
         router = Router()
         self.control.register(router)
@@ -79,6 +81,8 @@ class PlatformSandbox:
             return "bluesky"
         if path.startswith("/feeds/"):
             return "web"
+        if path.startswith("/2010-04-01/"):
+            return "twilio"
         return "control"
 
     def world_for(self, platform: str) -> Any:

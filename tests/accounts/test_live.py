@@ -27,3 +27,9 @@ def test_events_need_a_type():
 
 def test_group_names():
     assert live.organization_group(42, "inbox") == "org.42.inbox"
+
+
+def test_several_events_go_in_one_trip_and_each_needs_a_type():
+    with pytest.raises(ValueError):
+        live.broadcast_many_now([(1, "inbox", {"type": "x"}), (1, "inbox", {"count": 1})])
+    live.broadcast_many_now([])  # nothing to send is not an error

@@ -1,0 +1,52 @@
+"""On-call demo: a rota covering every hour, a policy climbing agent → lead → executive, contact methods.
+
+Idempotent. `simulate_crisis` then pages the person on call: its storm of mentions is a volume
+spike, which the demo's routing rule sends up this policy.
+"""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.demo import DemoPeople
+
+from .models import ContactMethod, EscalationPolicy, Rota, RoutingRule
+from .services import notifications, oncall, policies
+
+ROTA = "Astreinte communauté"
+POLICY = "Agent → responsable → direction"
+
+
+@transaction.atomic
+def seed(people: DemoPeople) -> None:
+    organization, users = people.organization, people.users
+    rota = Rota.objects.for_organization(organization).filter(name=ROTA).first()
+    if rota is None:
+        # Camille and Alex take turns every day at 09:00 Paris time, round the clock: no hour uncovered.
+        rota = oncall.rota_create(
+            organization=organization, actor=users["lead"], name=ROTA, time_zone="Europe/Paris",
+            layers=[{"name": "Astreinte", "member_ids": [users["agent"].pk, users["backup"].pk],
+                     "starts_on": (timezone.now() - timedelta(days=30)).date(), "handoff_time": time(9, 0)}],
+            description="Service client, 24 h/24",
+        )
+    if not EscalationPolicy.objects.for_organization(organization).filter(name=POLICY).exists():
+        policy = policies.policy_create(
+            organization=organization, actor=users["lead"], name=POLICY,
+            steps=[{"notify": "rota", "rota_id": rota.pk, "wait_minutes": 5},
+                   {"notify": "leads", "wait_minutes": 10}, {"notify": "executives", "wait_minutes": 0}])
+        if not RoutingRule.objects.for_organization(organization).exists():
+            policies.routing_rule_create(organization=organization, actor=users["lead"], policy=policy, sources=[])
+    for key, delay, sms in (("agent", 1, "+33612345678"), ("backup", 1, "+33698765432"), ("lead", 1, "+33611223344"),
+                            ("executive", 2, None)):
+        user = users[key]
+        if ContactMethod.objects.for_organization(organization).filter(user=user).exists():
+            continue
+        email = notifications.contact_method_create(organization=organization, user=user, kind="email", address=user.email)
+        notifications.notification_rule_create(organization=organization, user=user, contact_method=email, delay_minutes=delay)
+        if sms:
+            phone = notifications.contact_method_create(organization=organization, user=user, kind="sms", address=sms)
+            notifications.notification_rule_create(organization=organization, user=user, contact_method=phone,
+                                                   delay_minutes=delay + 2)

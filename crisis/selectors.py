@@ -1,0 +1,244 @@
+"""Reads shared by pages, API, tasks and the escalation: rotas as plans, who is on call, alerts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from accounts.models import Organization, User
+
+from . import rota as rota_math
+from .models import (
+    Alert,
+    AlertStatus,
+    ContactMethod,
+    EscalationPolicy,
+    NotificationRule,
+    Rota,
+    RotaLayer,
+    RotaLayerMember,
+    RotaOverride,
+    RotaSwap,
+    RoutingRule,
+    SwapStatus,
+)
+
+GAP_HORIZON = timedelta(days=14)
+UNIT = {"hours": timedelta(hours=1), "days": timedelta(days=1), "weeks": timedelta(weeks=1)}
+
+
+def rota_list(*, organization: Organization) -> QuerySet[Rota]:
+    return Rota.objects.for_organization(organization).select_related("team").order_by("name")
+
+
+def rota_layers(*, rota: Rota) -> list[RotaLayer]:
+    return list(rota.layers.prefetch_related(
+        Prefetch("layer_members", queryset=RotaLayerMember.objects.unscoped().select_related("user").order_by("position"))
+    ).order_by("-level", "pk"))
+
+
+def layer_plan(layer: RotaLayer) -> rota_math.Layer:
+    return rota_math.Layer(
+        id=layer.pk,
+        level=layer.level,
+        members=tuple(member.user_id for member in layer.layer_members.all()),
+        start=datetime.combine(layer.starts_on, layer.handoff_time),
+        length=UNIT[layer.shift_unit] * layer.shift_count,
+        windows=rota_math.windows_from_json(layer.restrictions),
+    )
+
+
+def rota_plan(*, rota: Rota, since: datetime | None = None) -> rota_math.RotaPlan:
+    """The rota as the pure module sees it; overrides and swaps that ended before `since` are left out."""
+    overrides = rota.overrides.all()
+    swaps = rota.swaps.filter(status=SwapStatus.ACCEPTED)
+    if since is not None:
+        overrides, swaps = overrides.filter(ends_at__gt=since), swaps.filter(ends_at__gt=since)
+    return rota_math.RotaPlan(
+        rota.time_zone,
+        layers=tuple(layer_plan(layer) for layer in rota_layers(rota=rota) if layer.layer_members.all()),
+        overrides=tuple(rota_math.Cover(o.pk, o.user_id, o.starts_at, o.ends_at) for o in overrides),
+        swaps=tuple(rota_math.Cover(s.pk, s.covered_by_id, s.starts_at, s.ends_at, from_user=s.requested_by_id)
+                    for s in swaps),
+    )
+
+
+def on_call_at(*, rota: Rota, at: datetime) -> rota_math.Shift:
+    """Who is on call in this rota at `at`: the one answer used by every page, message and step."""
+    plan = rota_plan(rota=rota, since=at - timedelta(days=60))
+    return rota_math.on_call_at(plan, at)
+
+
+def rota_timeline(*, rota: Rota, start: datetime, end: datetime) -> list[rota_math.Shift]:
+    return rota_math.timeline(rota_plan(rota=rota, since=start), start, end)
+
+
+def coverage_gaps(*, rota: Rota, now: datetime | None = None, horizon: timedelta = GAP_HORIZON) -> list[rota_math.Shift]:
+    now = now or timezone.now()
+    return rota_math.coverage_gaps(rota_plan(rota=rota, since=now), now, now + horizon)
+
+
+def shifts_of(*, rota: Rota, user: User, start: datetime, end: datetime) -> list[rota_math.Shift]:
+    return rota_math.shifts_of(rota_plan(rota=rota, since=start), user.pk, start, end)
+
+
+def my_shifts(*, organization: Organization, user: User, start: datetime, end: datetime) -> list[tuple[Rota, rota_math.Shift]]:
+    found = [(rota, shift) for rota in rota_list(organization=organization)
+             for shift in shifts_of(rota=rota, user=user, start=start, end=end)]
+    return sorted(found, key=lambda pair: pair[1].start)
+
+
+def users_by_id(*, organization: Organization, user_ids) -> dict[int, User]:
+    from accounts.selectors import member_users
+
+    return member_users(organization=organization, user_ids=[u for u in user_ids if u is not None])
+
+
+def rota_overrides(*, rota: Rota, since: datetime) -> QuerySet[RotaOverride]:
+    return rota.overrides.filter(ends_at__gt=since).select_related("user").order_by("starts_at")
+
+
+def rota_swaps(*, rota: Rota, since: datetime) -> QuerySet[RotaSwap]:
+    return rota.swaps.filter(ends_at__gt=since).select_related("requested_by", "covered_by").order_by("starts_at")
+
+
+def swaps_waiting_for(*, organization: Organization, user: User) -> QuerySet[RotaSwap]:
+    return (RotaSwap.objects.for_organization(organization)
+            .filter(covered_by=user, status=SwapStatus.PENDING, ends_at__gt=timezone.now())
+            .select_related("rota", "requested_by"))
+
+
+# --- alerts -------------------------------------------------------------------------------------
+
+
+def alert_list(*, organization: Organization, status: str | None = None) -> QuerySet[Alert]:
+    alerts = Alert.objects.for_organization(organization).select_related("acknowledged_by", "resolved_by", "policy")
+    if status == "open":
+        alerts = alerts.exclude(status=AlertStatus.RESOLVED)
+    elif status:
+        alerts = alerts.filter(status=status)
+    return alerts.order_by("-triggered_at", "-pk")
+
+
+def open_alerts(*, organization: Organization) -> QuerySet[Alert]:
+    return alert_list(organization=organization, status="open")
+
+
+def alert_log(*, alert: Alert):
+    return alert.log.select_related("actor").order_by("created_at", "pk")
+
+
+def policy_list(*, organization: Organization) -> QuerySet[EscalationPolicy]:
+    return EscalationPolicy.objects.for_organization(organization).order_by("name")
+
+
+def routing_rules(*, organization: Organization) -> QuerySet[RoutingRule]:
+    return RoutingRule.objects.for_organization(organization).select_related("policy").order_by("position", "pk")
+
+
+def contact_methods(*, organization: Organization, user: User) -> QuerySet[ContactMethod]:
+    return ContactMethod.objects.for_organization(organization).filter(user=user).order_by("pk")
+
+
+def notification_rules(*, organization: Organization, user: User) -> QuerySet[NotificationRule]:
+    return (NotificationRule.objects.for_organization(organization).filter(user=user)
+            .select_related("contact_method").order_by("delay_minutes", "pk"))
+
+
+# --- the rota page's timeline --------------------------------------------------------------------
+
+
+def _segments(shifts, start: datetime, end: datetime, names: dict[int, User]) -> list[dict]:
+    total = (end - start).total_seconds()
+    return [{
+        "left": round((shift.start - start).total_seconds() / total * 100, 3),
+        "width": round((shift.end - shift.start).total_seconds() / total * 100, 3),
+        "user": names.get(shift.user_id), "start": shift.start, "end": shift.end, "source": shift.source,
+    } for shift in shifts]
+
+
+def rota_board(*, rota: Rota, start: datetime, days: int = 14) -> dict:
+    """Rows for the rota page: each layer alone, the overrides, and who is really on call (with gaps)."""
+    end = start + timedelta(days=days)
+    plan = rota_plan(rota=rota, since=start)
+    layers = rota_layers(rota=rota)
+    names = users_by_id(organization=rota.organization,
+                        user_ids={m.user_id for layer in layers for m in layer.layer_members.all()}
+                        | {o.user_id for o in plan.overrides} | {s.user_id for s in plan.swaps})
+    rows = []
+    for layer in layers:
+        alone = rota_math.RotaPlan(rota.time_zone, layers=(layer_plan(layer),))
+        shifts = [s for s in rota_math.timeline(alone, start, end) if s.user_id is not None]
+        rows.append({"label": layer.name, "kind": "layer", "layer": layer, "segments": _segments(shifts, start, end, names)})
+    covers = [rota_math.Shift(max(o.start, start), min(o.end, end), o.user_id, "override")
+              for o in plan.overrides if o.end > start and o.start < end]
+    rows.append({"label": "overrides", "kind": "overrides", "segments": _segments(covers, start, end, names)})
+    final = rota_math.timeline(plan, start, end)
+    rows.append({"label": "final", "kind": "final", "segments": _segments(final, start, end, names)})
+    zone = rota_math.zone_for(rota.time_zone)
+    ticks = [{"left": round(d / days * 100, 3), "day": (start + timedelta(days=d)).astimezone(zone)} for d in range(days)]
+    return {"rows": rows, "ticks": ticks, "start": start, "end": end,
+            "gaps": [s for s in final if s.user_id is None]}
+
+
+# --- calendars ------------------------------------------------------------------------------------
+
+CALENDAR_PAST, CALENDAR_AHEAD = timedelta(days=7), timedelta(days=60)
+
+
+def _sequence(rota: Rota) -> int:
+    return rota.plan_version
+
+
+def rota_calendar_ics(*, rota: Rota, now: datetime | None = None) -> bytes:
+    from .calendar import build_calendar
+
+    now = now or timezone.now()
+    shifts = [s for s in rota_timeline(rota=rota, start=now - CALENDAR_PAST, end=now + CALENDAR_AHEAD) if s.user_id]
+    people = users_by_id(organization=rota.organization, user_ids={s.user_id for s in shifts})
+    entries = [(rota.pk, rota.name, s, people[s.user_id].display_name if s.user_id in people else "?", rota.updated_at,
+                _sequence(rota)) for s in shifts]
+    return build_calendar(name=rota.name, entries=entries, now=now)
+
+
+def person_calendar_ics(*, organization: Organization, user: User, now: datetime | None = None) -> bytes:
+    from .calendar import build_calendar
+
+    now = now or timezone.now()
+    entries = [(rota.pk, rota.name, shift, user.display_name, rota.updated_at, _sequence(rota))
+               for rota, shift in my_shifts(organization=organization, user=user, start=now - CALENDAR_PAST,
+                                            end=now + CALENDAR_AHEAD)]
+    return build_calendar(name=f"{user.display_name} · {organization.name}", entries=entries, now=now)
+
+
+# --- shift handover ------------------------------------------------------------------------------
+
+
+def handover_for(*, rota: Rota, now: datetime | None = None) -> dict:
+    """What the person on call now inherits from whoever was on call before them in this rota."""
+    from inbox import selectors as inbox_selectors
+
+    now = now or timezone.now()
+    incoming = on_call_at(rota=rota, at=now)
+    outgoing = on_call_at(rota=rota, at=incoming.start - timedelta(seconds=1))
+    people = users_by_id(organization=rota.organization, user_ids={incoming.user_id, outgoing.user_id})
+    organization = rota.organization
+
+    def conversations(assignee: str):
+        # Most urgent first: the first-response deadline that runs out soonest.
+        filters = inbox_selectors.ConversationFilters(assignee=assignee, sort="sla")
+        return inbox_selectors.conversation_list_page(
+            inbox_selectors.conversation_list(organization=organization, filters=filters))
+
+    outgoing_user = people.get(outgoing.user_id)
+    return {
+        "incoming": incoming, "incoming_user": people.get(incoming.user_id),
+        "outgoing": outgoing, "outgoing_user": outgoing_user,
+        "unassigned": list(conversations("none")[:100]),
+        "inherited": list(conversations(str(outgoing_user.pk))[:200]) if outgoing_user else [],
+        "drafts": list(inbox_selectors.drafts_by(organization=organization, user=outgoing_user)[:50]) if outgoing_user else [],
+        "alerts": list(open_alerts(organization=organization)[:20]),
+        "notes": list(rota.handover_notes.select_related("author").filter(created_at__gte=now - timedelta(days=2))[:5]),
+    }

@@ -1,0 +1,1 @@
+"""Writes of the crisis app. Views, API, tasks call these; nothing else writes."""

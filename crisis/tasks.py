@@ -1,0 +1,33 @@
+"""Celery entry points for on-call: beat ticks that call one service each. Never sleep, no ETA."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .services import escalation, handover, notifications, volume
+from .services.coverage import coverage_gaps_check
+
+
+@shared_task
+def sweep_escalations() -> int:
+    return escalation.escalations_run_due()
+
+
+@shared_task
+def sweep_notifications() -> int:
+    return notifications.notifications_deliver_due()
+
+
+@shared_task
+def check_coverage_gaps() -> int:
+    return coverage_gaps_check()
+
+
+@shared_task
+def announce_handoffs() -> int:
+    return handover.handoffs_announce()
+
+
+@shared_task
+def check_volume_spikes() -> int:
+    return volume.volume_spikes_check()

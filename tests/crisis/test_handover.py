@@ -1,0 +1,87 @@
+"""Shift handover: what the incoming person inherits, reassigning in one action, and the summary."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import live
+from crisis import selectors
+from crisis.services import handover as handover_services
+from inbox.models import Conversation
+from tests.factories import ConversationFactory, MessageFactory
+
+
+def _people(rota, agent, backup):
+    incoming = selectors.on_call_at(rota=rota, at=timezone.now())
+    return (agent, backup) if incoming.user_id == backup.pk else (backup, agent)
+
+
+def test_the_backup_inherits_conversations_drafts_and_reassigns_them_in_one_action(organization, rota, agent, backup,
+                                                                                 client_for):
+    outgoing, incoming = _people(rota, agent, backup)
+    held = [ConversationFactory(organization=organization, assignee=outgoing, status="open", preview=f"Bagage perdu {n}")
+            for n in range(2)]
+    ConversationFactory(organization=organization, status="new", preview="Personne ne répond")
+    MessageFactory(conversation=held[0], direction="out", kind="reply", state="draft", author_user=outgoing,
+                   text="Bonjour, nous regardons votre dossier")
+    client = client_for(incoming)
+    url = reverse("handover", kwargs={"organization_slug": "airdemo"})
+    page = client.get(url, {"rota": rota.pk}).content.decode()
+    assert "Bagage perdu 0" in page and "Bagage perdu 1" in page and "Personne ne répond" in page
+    assert "nous regardons votre dossier" in page
+    response = client.post(url, {"rota": rota.pk, "action": "reassign-all", "from_user": outgoing.pk,
+                                 "to_user": incoming.pk}, follow=True)
+    assert b"2 conversations reassigned" in response.content
+    assert set(Conversation.objects.for_organization(organization).filter(pk__in=[c.pk for c in held])
+               .values_list("assignee", flat=True)) == {incoming.pk}
+    client.post(url, {"rota": rota.pk, "action": "note", "text": "Le client VIP attend un rappel à 10 h"})
+    assert "attend un rappel" in client.get(url, {"rota": rota.pk}).content.decode()
+
+
+def test_some_conversations_can_be_given_and_a_handoff_needs_a_choice(organization, rota, agent, backup, client_for):
+    outgoing, incoming = _people(rota, agent, backup)
+    first, second = (ConversationFactory(organization=organization, assignee=outgoing, status="open") for _ in range(2))
+    count = handover_services.handover_reassign(organization=organization, actor=incoming, from_user=outgoing,
+                                                to_user=incoming, conversation_ids=[first.pk])
+    assert count == 1
+    second.refresh_from_db()
+    assert second.assignee == outgoing
+
+
+def test_each_handoff_summary_is_sent_once_to_both_people(organization, rota, agent, backup, monkeypatch,
+                                                         django_capture_on_commit_callbacks):
+    pushed = []
+    monkeypatch.setattr(live, "broadcast_now", lambda **kwargs: pushed.append(kwargs))
+    boundary = selectors.on_call_at(rota=rota, at=timezone.now()).start
+    rota.handoffs_announced_until = boundary - timedelta(minutes=1)
+    rota.save(update_fields=["handoffs_announced_until"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert handover_services.handoffs_announce(now=boundary + timedelta(minutes=1)) == 1
+        assert handover_services.handoffs_announce(now=boundary + timedelta(minutes=2)) == 0
+    handoffs = [p for p in pushed if p["event"]["type"] == "handoff"]
+    assert sorted(p["topic"] for p in handoffs) == sorted([f"user.{agent.pk}", f"user.{backup.pk}"])
+    outgoing, incoming = (agent, backup) if selectors.on_call_at(rota=rota, at=boundary).user_id == backup.pk else (backup, agent)
+    text = handoffs[0]["event"]["text"]  # in the organization's language
+    assert text.index(outgoing.display_name) < text.index(incoming.display_name)
+
+
+def test_the_handoff_summary_follows_an_accepted_swap(organization, rota, agent, backup, lead, monkeypatch,
+                                                      django_capture_on_commit_callbacks):
+    from datetime import UTC, datetime
+
+    from crisis.services import oncall as rota_services
+
+    # 6 January 2026 is backup's day (09:00 Paris = 08:00 UTC); the lead takes it over.
+    swap = rota_services.swap_request(rota=rota, actor=backup, covered_by=lead,
+                                      starts_at=datetime(2026, 1, 6, 8, tzinfo=UTC), ends_at=datetime(2026, 1, 7, 8, tzinfo=UTC))
+    rota_services.swap_accept(swap=swap, actor=lead)
+    pushed = []
+    monkeypatch.setattr(live, "broadcast_now", lambda **kwargs: pushed.append(kwargs))
+    rota.handoffs_announced_until = datetime(2026, 1, 6, 7, 55, tzinfo=UTC)
+    rota.save(update_fields=["handoffs_announced_until"])
+    with django_capture_on_commit_callbacks(execute=True):
+        handover_services.handoffs_announce(now=datetime(2026, 1, 6, 8, 1, tzinfo=UTC))
+    topics = sorted(p["topic"] for p in pushed if p["event"]["type"] == "handoff")
+    assert topics == sorted([f"user.{agent.pk}", f"user.{lead.pk}"])
+    assert backup.display_name not in pushed[0]["event"]["text"]
