@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_organization",
+                "inbox.context_processors.channel_health",
                 "accounts.context_processors.live_outage",
                 "crisis.context_processors.open_alerts",
             ],

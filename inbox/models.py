@@ -38,6 +38,8 @@ REPLY_LENGTH_LIMITS = {
 
 class ChannelStatus(models.TextChoices):
     HEALTHY = "healthy", _("Healthy")
+    # Keeps failing (server errors, timeouts): still polled, less often, until it answers again.
+    DEGRADED = "degraded", _("Degraded")
     RATE_LIMITED = "rate_limited", _("Rate-limited")
     NEEDS_RECONNECT = "needs_reconnect", _("Needs reconnect")
     DISABLED = "disabled", _("Paused")

@@ -19,6 +19,7 @@ from .models import (
     ACTIVE_STATUSES,
     Activity,
     Channel,
+    ChannelStatus,
     Contact,
     Conversation,
     ConversationStatus,
@@ -279,6 +280,11 @@ def drafts_for(*, conversation: Conversation) -> QuerySet[Message]:
 
 def channel_list(*, organization: Organization) -> QuerySet[Channel]:
     return Channel.objects.for_organization(organization).order_by("platform", "handle")
+
+
+def channels_in_trouble(*, organization: Organization) -> QuerySet[Channel]:
+    """Channels that fail, wait out a rate limit or need reconnecting (paused ones were paused on purpose)."""
+    return channel_list(organization=organization).exclude(status__in=[ChannelStatus.HEALTHY, ChannelStatus.DISABLED])
 
 
 def tag_list(*, organization: Organization) -> QuerySet[Tag]:

@@ -30,6 +30,9 @@ HealthListener = Callable[[Channel, str, str], None]  # channel, new status, rea
 _health_listeners: list[HealthListener] = []
 
 MAX_BACKOFF = timedelta(minutes=15)
+# Failed polls in a row (server errors, timeouts; about ten minutes with the backoff) after which a
+# channel is shown as degraded: an outage worth telling people about, not a blip.
+DEGRADED_AFTER_FAILURES = 5
 
 
 def register_health_listener(listener: HealthListener) -> None:
@@ -53,9 +56,11 @@ def connector_for_channel(channel: Channel):
 
 
 def _health_changed(channel: Channel, reason: str) -> None:
+    # Every open page shows it (static/js/channel-health.js), so the event names the channel too.
     broadcast_on_commit(organization_id=channel.organization_id, topic="inbox",
                         event={"type": "channel.health", "channel_id": channel.pk, "status": channel.status,
-                               "reason": reason})
+                               "reason": reason, "handle": channel.handle,
+                               "platform": channel.get_platform_display()})
     for listener in _health_listeners:
         transaction.on_commit(lambda listener=listener: listener(channel, channel.status, reason))
 
@@ -183,15 +188,25 @@ def backoff_delay(failures: int, *, base_seconds: int = 30) -> timedelta:
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
+@transaction.atomic
 def channel_poll_failed(*, channel: Channel, message: str) -> None:
     now = timezone.now()
     channel.consecutive_failures += 1
     channel.last_poll_error = message
     channel.next_poll_at = now + backoff_delay(channel.consecutive_failures)
-    channel.save(update_fields=["consecutive_failures", "last_poll_error", "next_poll_at"])
-    if channel.consecutive_failures == 5:
-        # Five failures in a row (about ten minutes) is an outage worth telling people about.
-        _health_changed(channel, f"{channel.get_platform_display()} keeps failing: {message}")
+    fields = ["consecutive_failures", "last_poll_error", "next_poll_at"]
+    # The status as it is now: an admin may have paused the channel while this poll ran.
+    channel.status = Channel.objects.unscoped().filter(pk=channel.pk).values_list("status", flat=True).first()
+    degrading = (channel.consecutive_failures >= DEGRADED_AFTER_FAILURES
+                 and channel.status in (ChannelStatus.HEALTHY, ChannelStatus.RATE_LIMITED))
+    if degrading:
+        # What happens next is said where it is shown (inbox/_channel_health.html), in each person's language.
+        fields += _set_status(channel, ChannelStatus.DEGRADED, (
+            f"{channel.get_platform_display()} failed {channel.consecutive_failures} times in a row: {message}"),
+            now=now)
+    channel.save(update_fields=fields)
+    if degrading:
+        _health_changed(channel, channel.status_reason)
 
 
 # -- connecting, testing, removing (pages and API call these) ------------------------------------
@@ -307,7 +322,8 @@ def channels_claim_due(*, now: datetime, limit: int, lease: timedelta) -> list[i
         due = list(
             Channel.objects.unscoped()  # one tick for every organization
             .select_for_update(skip_locked=True)
-            .filter(status__in=[ChannelStatus.HEALTHY, ChannelStatus.RATE_LIMITED], next_poll_at__lte=now)
+            .filter(status__in=[ChannelStatus.HEALTHY, ChannelStatus.DEGRADED, ChannelStatus.RATE_LIMITED],
+                    next_poll_at__lte=now)
             .order_by("next_poll_at")[:limit]
         )
         for channel in due:
