@@ -97,7 +97,7 @@ def _email(notification: Notification) -> None:
     recipient = notification.recipient
     with translation.override(recipient.language or notification.organization.language or settings.LANGUAGE_CODE):
         subject = _("[Vigie] %(title)s") % {"title": notification.title}
-        base = getattr(settings, "SITE_URL", "").rstrip("/")
+        base = settings.PUBLIC_URL.rstrip("/")
         body = _("%(title)s\n\nOpen it: %(link)s\n\nYou receive this e-mail because you were not online in Vigie "
                  "when it happened.") % {"title": notification.title, "link": f"{base}{notification.link}"}
     send_mail(subject, body, None, [recipient.email])

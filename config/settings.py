@@ -269,8 +269,6 @@ MAILERS = {
 del EMAIL_BACKEND
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Vigie <vigie@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# The address people open Vigie at, for links in e-mails (notifications of @mentions).
-SITE_URL = env("SITE_URL", "http://localhost:8000")
 
 # --- API ---------------------------------------------------------------------------------------
 
