@@ -7,6 +7,8 @@ class CrisisConfig(AppConfig):
 
     def ready(self) -> None:
         # The inbox hands SLA breaches and channel health changes to whoever listens: alerts.
-        from .services import inbox_events
+        from .services import approval_events, inbox_events
 
         inbox_events.connect()
+        # Replies held for approval on urgent conversations page approvers; deciding stops the page.
+        approval_events.connect()

@@ -219,6 +219,7 @@ def person_calendar_ics(*, organization: Organization, user: User, now: datetime
 def handover_for(*, rota: Rota, now: datetime | None = None) -> dict:
     """What the person on call now inherits from whoever was on call before them in this rota."""
     from inbox import selectors as inbox_selectors
+    from playbooks import selectors as playbooks_selectors
 
     now = now or timezone.now()
     incoming = on_call_at(rota=rota, at=now)
@@ -233,12 +234,19 @@ def handover_for(*, rota: Rota, now: datetime | None = None) -> dict:
             inbox_selectors.conversation_list(organization=organization, filters=filters))
 
     outgoing_user = people.get(outgoing.user_id)
+    incoming_user = people.get(incoming.user_id)
+    # Replies held for approval are the guides' rows: read through their selector, never their tables.
+    approvals = playbooks_selectors.approvals_for_handover(
+        organization=organization, outgoing_user_id=outgoing_user.pk if outgoing_user else None,
+        incoming_user_id=incoming_user.pk if incoming_user else None)
     return {
-        "incoming": incoming, "incoming_user": people.get(incoming.user_id),
+        "incoming": incoming, "incoming_user": incoming_user,
         "outgoing": outgoing, "outgoing_user": outgoing_user,
         "unassigned": list(conversations("none")[:100]),
         "inherited": list(conversations(str(outgoing_user.pk))[:200]) if outgoing_user else [],
         "drafts": list(inbox_selectors.drafts_by(organization=organization, user=outgoing_user)[:50]) if outgoing_user else [],
         "alerts": list(open_alerts(organization=organization)[:20]),
+        "approvals_held": approvals.held_for_outgoing,
+        "approvals_to_approve": approvals.to_approve,
         "notes": list(rota.handover_notes.select_related("author").filter(created_at__gte=now - timedelta(days=2))[:5]),
     }

@@ -176,3 +176,29 @@ def approval_queue(*, organization: Organization | int, statuses=(ApprovalStatus
 def approvals_for_conversation(*, organization: Organization | int, conversation_id: int) -> QuerySet[ReplyApproval]:
     return (ReplyApproval.objects.for_organization(organization).filter(conversation_id=conversation_id)
             .select_related("author", "decided_by", "edited_by").order_by("-created_at"))
+
+
+@dataclass
+class InheritedApprovals:
+    held_for_outgoing: list[ReplyApproval]  # the outgoing person's replies still waiting for an approver
+    to_approve: list[ReplyApproval]  # waiting replies the incoming person may approve
+
+
+def approvals_for_handover(*, organization: Organization | int, outgoing_user_id: int | None,
+                           incoming_user_id: int | None, limit: int = 50) -> InheritedApprovals:
+    """What waits for approval when a shift changes hands, for the on-call handover page."""
+    from accounts.roles import Permission, role_can
+
+    from .services import APPROVER_ROLES  # services reads these selectors: imported here, not at load
+
+    pending = (ReplyApproval.objects.for_organization(organization).filter(status=ApprovalStatus.PENDING)
+               .select_related("author").order_by("created_at"))
+    held = list(pending.filter(author_id=outgoing_user_id)[:limit]) if outgoing_user_id else []
+    to_approve: list[ReplyApproval] = []
+    membership = membership_of(organization=organization, user_id=incoming_user_id) if incoming_user_id else None
+    if membership is not None and role_can(membership.role, Permission.APPROVE_REPLIES):
+        # The same four-eyes rule as approving: not their own reply, not their own edit.
+        approver_roles = [role for role, roles in APPROVER_ROLES.items() if membership.role in roles]
+        to_approve = list(pending.filter(approver_role__in=approver_roles).exclude(author_id=incoming_user_id)
+                          .exclude(edited_by_id=incoming_user_id)[:limit])
+    return InheritedApprovals(held_for_outgoing=held, to_approve=to_approve)

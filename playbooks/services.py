@@ -17,7 +17,7 @@ from accounts.models import Organization, User
 from accounts.roles import Permission, Role, role_can
 
 from . import guides, selectors
-from .approval_listeners import approval_requested_on_commit
+from .approval_listeners import approval_decided_on_commit, approval_requested_on_commit
 from .linter import BUILT_IN_DEFAULTS, SEVERITIES, validate_pattern
 from .models import (
     ApprovalStatus,
@@ -330,6 +330,8 @@ def approval_approve(*, approval: ReplyApproval, actor: User, text: str | None =
         raise ValidationError(_("This reply could not be released."))
     approval.refresh_from_db(fields=["message_id"])
     _approval_event(approval, "approval.approved")
+    approval_decided_on_commit(organization_id=approval.organization_id, approval_id=approval.pk,
+                               conversation_id=approval.conversation_id, status=approval.status)
     return approval
 
 
@@ -343,4 +345,6 @@ def approval_reject(*, approval: ReplyApproval, actor: User, comment: str) -> Re
     approval.comment = comment.strip()
     approval.save(update_fields=["status", "decided_by", "decided_at", "comment"])
     _approval_event(approval, "approval.rejected")
+    approval_decided_on_commit(organization_id=approval.organization_id, approval_id=approval.pk,
+                               conversation_id=approval.conversation_id, status=approval.status)
     return approval

@@ -17,6 +17,7 @@ class AlertSource(models.TextChoices):
     VIP_AUTHOR = "vip_author", _("VIP author")
     COVERAGE_GAP = "coverage_gap", _("Gap in on-call coverage")
     MANUAL = "manual", _("Manual page")
+    APPROVAL_WAITING = "approval_waiting", _("Reply awaiting approval")
 
 
 class AlertSeverity(models.TextChoices):

@@ -57,10 +57,12 @@ def _summary(rota: Rota, outgoing: rota_math.Shift, incoming: rota_math.Shift, p
     who_out = people.get(outgoing.user_id)
     subject = _("Shift handover in %(rota)s") % {"rota": rota.name}
     text = _("%(out)s hands over to %(in)s. Unassigned open conversations: %(unassigned)s; conversations held by "
-             "%(out)s: %(held)s; drafts: %(drafts)s; open alerts: %(alerts)s.") % {
+             "%(out)s: %(held)s; drafts: %(drafts)s; open alerts: %(alerts)s; replies awaiting approval: "
+             "%(approvals)s.") % {
         "out": who_out.display_name if who_out else _("nobody"), "in": who_in.display_name if who_in else _("nobody"),
         "unassigned": len(handover["unassigned"]), "held": len(handover["inherited"]),
-        "drafts": len(handover["drafts"]), "alerts": len(handover["alerts"])}
+        "drafts": len(handover["drafts"]), "alerts": len(handover["alerts"]),
+        "approvals": len({a.pk for a in handover["approvals_held"] + handover["approvals_to_approve"]})}
     return subject, text
 
 

@@ -85,3 +85,71 @@ def test_the_handoff_summary_follows_an_accepted_swap(organization, rota, agent,
     topics = sorted(p["topic"] for p in pushed if p["event"]["type"] == "handoff")
     assert topics == sorted([f"user.{agent.pk}", f"user.{lead.pk}"])
     assert backup.display_name not in pushed[0]["event"]["text"]
+
+
+def _hold(conversation, author, text):
+    from inbox.reply_guard import HeldReply
+    from inbox.services import reply_compose
+
+    result = reply_compose(conversation=conversation, author=author, text=text)
+    assert isinstance(result, HeldReply)
+    return result.approval_id
+
+
+def test_the_incoming_person_sees_the_replies_awaiting_approval_they_inherit(organization, rota, agent, backup, lead,
+                                                                            admin_user, client_for, monkeypatch):
+    from accounts.models import Membership
+    from accounts.roles import Role
+    from playbooks import services as playbooks_services
+    from playbooks.models import Outcome
+    from tests.factories import ChannelFactory
+
+    monkeypatch.setattr(live, "broadcast_now", lambda **kwargs: None)
+    outgoing, incoming = _people(rota, agent, backup)
+    # The incoming person leads the desk this week: they may approve what needs a lead.
+    Membership.objects.for_organization(organization).filter(user=incoming).update(role=Role.LEAD)
+    playbooks_services.perimeter_rule_save(organization=organization, name="Leads approve everything",
+                                           outcome=Outcome.APPROVAL, conditions={}, approver_role=Role.LEAD)
+    channel = ChannelFactory(organization=organization, handle="@AirDemo")
+    conversation = MessageFactory(conversation__organization=organization, conversation__channel=channel,
+                                  text="Mon vol a 4h de retard", external_id="in-approval").conversation
+    _hold(conversation, outgoing, "Nous regardons votre vol de l'agent sortant")
+    _hold(conversation, lead, "Réponse de la responsable à valider")
+    _hold(conversation, incoming, "Ma propre réponse en attente")
+
+    handover = selectors.handover_for(rota=rota)
+    assert [a.text for a in handover["approvals_held"]] == ["Nous regardons votre vol de l'agent sortant"]
+    # Not their own reply (four eyes), but the outgoing person's and the lead's.
+    assert sorted(a.text for a in handover["approvals_to_approve"]) == sorted([
+        "Nous regardons votre vol de l'agent sortant", "Réponse de la responsable à valider"])
+
+    url = reverse("handover", kwargs={"organization_slug": "airdemo"})
+    page = client_for(incoming).get(url, {"rota": rota.pk}).content.decode()
+    held_part = page.split('data-testid="approvals-held"')[1].split("</ul>")[0]
+    to_approve_part = page.split('data-testid="approvals-to-approve"')[1].split("</ul>")[0]
+    assert "agent sortant" in held_part and "responsable" not in held_part
+    assert "responsable à valider" in to_approve_part and "Ma propre réponse" not in to_approve_part
+    assert reverse("conversation", kwargs={"organization_slug": "airdemo", "pk": conversation.pk}) in to_approve_part
+    assert reverse("playbooks-approvals", kwargs={"organization_slug": "airdemo"}) in page
+    assert "once response guides" not in page
+
+    subject, text = handover_services._summary(rota, handover["outgoing"], handover["incoming"],
+                                               {outgoing.pk: outgoing, incoming.pk: incoming})
+    assert "replies awaiting approval: 2." in text
+
+
+def test_an_agent_coming_on_call_inherits_nothing_to_approve(organization, rota, agent, backup, lead, monkeypatch):
+    from accounts.roles import Role
+    from playbooks import services as playbooks_services
+    from playbooks.models import Outcome
+    from tests.factories import ChannelFactory
+
+    monkeypatch.setattr(live, "broadcast_now", lambda **kwargs: None)
+    playbooks_services.perimeter_rule_save(organization=organization, name="Leads approve everything",
+                                           outcome=Outcome.APPROVAL, conditions={}, approver_role=Role.LEAD)
+    conversation = MessageFactory(conversation__organization=organization,
+                                  conversation__channel=ChannelFactory(organization=organization),
+                                  external_id="in-agent").conversation
+    _hold(conversation, lead, "Réponse de la responsable à valider")
+    handover = selectors.handover_for(rota=rota)
+    assert handover["approvals_to_approve"] == [] and handover["approvals_held"] == []
