@@ -126,8 +126,7 @@ def _judge(organization: Organization, now: datetime) -> int:
                                                                                      "negative", "reach")):
         rows[topic_id][minute] = detection.Minute(mentions, negative, reach)
 
-    settings = DetectorSettings.objects.for_organization(organization).first()
-    sensitivity = settings.sensitivity if settings else 1.0
+    sensitivity = sensitivity_of(organization)
     mutes = list(TopicMute.objects.for_organization(organization).filter(until__gt=now))
     muted = {mute.topic_id or OVERALL for mute in mutes}
     topics: dict[int, WatchTopic | None] = {OVERALL: None}
@@ -233,6 +232,11 @@ def topic_unmute(*, mute: TopicMute, now: datetime | None = None) -> TopicMute:
     mute.until = now or timezone.now()
     mute.save(update_fields=["until"])
     return mute
+
+
+def sensitivity_of(organization: Organization) -> float:
+    settings = DetectorSettings.objects.for_organization(organization).first()
+    return settings.sensitivity if settings else 1.0
 
 
 def sensitivity_set(*, organization: Organization, sensitivity: float) -> DetectorSettings:

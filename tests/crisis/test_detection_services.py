@@ -112,3 +112,38 @@ def test_settings_refuse_what_makes_no_sense(organization, lead):
     with pytest.raises(ValidationError):
         detection.sensitivity_set(organization=organization, sensitivity="loud")
     assert detection.sensitivity_set(organization=organization, sensitivity=2).sensitivity == 2.0
+
+
+def test_leads_set_topics_mutes_and_sensitivity_through_the_api_agents_only_read(organization, lead, agent, api_for):
+    base = f"/api/v1/o/{organization.slug}"
+    api = api_for(lead)
+    created = api.post(f"{base}/watch-topics/", {"name": "Bagages", "terms": ["valise", "bagage"]}, format="json")
+    assert created.status_code == 201, created.content
+    topic_id = created.json()["id"]
+    assert api.post(f"{base}/watch-topics/", {"name": "Rien"}, format="json").status_code == 400
+    assert api_for(agent).post(f"{base}/watch-topics/", {"name": "X", "terms": ["x"]}, format="json").status_code == 403
+    assert [t["name"] for t in api_for(agent).get(f"{base}/watch-topics/").json()] == ["Bagages"]
+
+    until = "2099-01-01T00:00:00Z"
+    assert api.post(f"{base}/topic-mutes/", {"topic_id": topic_id, "reason": "Salon du bagage", "until": until},
+                    format="json").status_code == 400  # more than 30 days away: a clear refusal
+    soon = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    muted = api.post(f"{base}/topic-mutes/", {"topic_id": topic_id, "reason": "Salon du bagage", "until": soon},
+                     format="json")
+    assert muted.status_code == 201, muted.content
+    assert muted.json()["muted_by_id"] == lead.pk
+    assert api.post(f"{base}/topic-mutes/", {"topic_id": 999999, "reason": "x", "until": soon},
+                    format="json").status_code == 400
+    assert api.delete(f"{base}/topic-mutes/{muted.json()['id']}/").status_code == 204
+    assert not organization_mutes_active(organization)
+
+    assert api.get(f"{base}/watch-topics/sensitivity/").json() == {"sensitivity": 1.0}
+    assert api.put(f"{base}/watch-topics/sensitivity/", {"sensitivity": 9}, format="json").status_code == 400
+    assert api.put(f"{base}/watch-topics/sensitivity/", {"sensitivity": 2}, format="json").json() == {"sensitivity": 2.0}
+    assert api.delete(f"{base}/watch-topics/{topic_id}/").status_code == 204
+
+
+def organization_mutes_active(organization):
+    from crisis.models import TopicMute
+
+    return TopicMute.objects.for_organization(organization).filter(until__gt=datetime.now(UTC)).exists()
