@@ -65,7 +65,7 @@ def test_a_storm_pages_within_the_minute_with_a_link_to_its_mentions_and_joins_w
         storm(channel, 120)
     assert detection.detection_run(now=STORM + timedelta(seconds=30)) == 4  # spike + surge, overall + topic
     spike = Alert.objects.for_organization(organization).get(source="volume_spike", dedup_key=f"volume_spike:topic:{topic.pk}")
-    assert spike.title.startswith("Mention spike on Vol AD1234: 120 mentions")
+    assert spike.title.startswith("Pic de mentions sur Vol AD1234 : 120 mentions")  # in the organization's language
     assert spike.data["url"] == f"/o/{organization.slug}/inbox/?status=all&channel={channel.pk}"
     assert Alert.objects.for_organization(organization).filter(source="negative_surge").count() == 2
     assert not Alert.objects.for_organization(other).exists()  # quiet elsewhere
@@ -147,3 +147,29 @@ def organization_mutes_active(organization):
     from crisis.models import TopicMute
 
     return TopicMute.objects.for_organization(organization).filter(until__gt=datetime.now(UTC)).exists()
+
+
+def test_leads_watch_topics_and_mute_false_alarms_on_a_page(organization, lead, agent, client_for):
+    from django.urls import reverse
+
+    from crisis import selectors
+
+    url = reverse("detection", kwargs={"organization_slug": organization.slug})
+    client = client_for(lead)
+    client.post(url, {"action": "topic", "name": "Grève", "terms": "grève, strike"})
+    topic = selectors.watch_topics(organization=organization)[0]
+    assert topic.terms == ["grève", "strike"]
+    until = (datetime.now(UTC) + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    client.post(url, {"action": "mute", "topic": topic.pk, "reason": "Grève annoncée", "until": until})
+    response = client.post(url, {"action": "mute", "topic": "", "reason": "", "until": until}, follow=True)
+    assert "Say why this is a false alarm." in response.content.decode()
+    client.post(url, {"action": "sensitivity", "sensitivity": "1.5"})
+    page = client.get(url).content.decode()
+    assert "Grève annoncée" in page and 'value="1.5"' in page and "<script>" not in page
+    assert detection.sensitivity_of(organization) == 1.5
+    mute = selectors.mutes_recent(organization=organization)[0]
+    response = client.post(url, {"action": "unmute", "mute": mute.pk}, follow=True)
+    assert "Mute ended." in response.content.decode(), response.content.decode()[-3000:]
+    assert not organization_mutes_active(organization)
+    assert client_for(agent).get(url).status_code == 200  # agents see what is watched and muted
+    assert client_for(agent).post(url, {"action": "sensitivity", "sensitivity": "4"}).status_code == 403
