@@ -84,11 +84,19 @@ def _minutes(rows: dict[datetime, detection.Minute], start: datetime, count: int
 
 
 def _inbox_link(organization: Organization, topic: WatchTopic | None, *, negative: bool) -> str:
-    """The inbox filtered on the mentions that caused the alert."""
+    """The inbox filtered on the mentions that caused the alert. The inbox's filters combine with
+    AND while a topic matches any of its criteria, so the link uses one kind: channels, else tags,
+    else the first term as a search."""
     params: list[tuple[str, str]] = [("status", "all")]
     if topic is not None:
-        params += [("channel", str(c)) for c in topic.channel_ids]
-        if topic.terms and not topic.channel_ids:
+        if topic.channel_ids:
+            params += [("channel", str(c)) for c in topic.channel_ids]
+        elif topic.tag_ids:
+            from inbox.models import Tag
+
+            params += [("tag", name) for name in Tag.objects.for_organization(organization)
+                       .filter(pk__in=topic.tag_ids).order_by("name").values_list("name", flat=True)]
+        elif topic.terms:
             params.append(("q", topic.terms[0]))
     if negative:
         params.append(("sentiment", "negative"))

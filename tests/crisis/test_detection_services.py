@@ -173,3 +173,15 @@ def test_leads_watch_topics_and_mute_false_alarms_on_a_page(organization, lead, 
     assert not organization_mutes_active(organization)
     assert client_for(agent).get(url).status_code == 200  # agents see what is watched and muted
     assert client_for(agent).post(url, {"action": "sensitivity", "sensitivity": "4"}).status_code == 403
+
+
+def test_the_alert_links_to_the_topics_mentions_in_the_inbox(organization):
+    from tests.factories import TagFactory
+
+    tag = TagFactory(organization=organization, name="remboursement")
+    by_tag = detection.watch_topic_create(organization=organization, name="Remboursements", tag_ids=[tag.pk])
+    by_term = detection.watch_topic_create(organization=organization, name="Grève", terms=["grève"])
+    assert detection._inbox_link(organization, by_tag, negative=False).endswith("?status=all&tag=remboursement")
+    assert detection._inbox_link(organization, by_term, negative=True).endswith(
+        "?status=all&q=gr%C3%A8ve&sentiment=negative")
+    assert detection._inbox_link(organization, None, negative=False) == f"/o/{organization.slug}/inbox/?status=all"
