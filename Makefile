@@ -5,7 +5,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 export VIGIE_PORT ?= $(or $(PORT),8000)
-export VIGIE_SANDBOX_PORT ?= 8100
+# Which running instance `make crisis/shell/manage` talk to, when several run (empty: the only one).
+export VIGIE_ATTACH_PORT ?= $(PORT)
 
 # The first Python >= 3.12 found on PATH, else one installed by pyenv.
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3; do \
@@ -13,11 +14,14 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3; do \
 	  && { command -v $$p; exit 0; }; done; \
 	ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V | tail -n 1)
 
-.PHONY: help install run test browser lint bench messages screenshots
+.PHONY: help install run crisis shell manage test browser lint bench messages screenshots
 
 help:
-	@echo "make run    start Vigie at http://127.0.0.1:$(VIGIE_PORT) with a demo organization"
-	@echo "make test   run the whole test suite"
+	@echo "make run                 start Vigie at http://127.0.0.1:$(VIGIE_PORT) with a demo organization"
+	@echo "make crisis              while make run runs: unleash a crisis storm on the demo (ARGS='--minutes 2')"
+	@echo "make shell               a Django shell on the running demo's database"
+	@echo "make manage ARGS='...'   any manage.py command, with the running demo's settings"
+	@echo "make test                run the whole test suite"
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Vigie needs Python 3.12 or newer (Django 6). Install it, or set PYTHON=/path/to/python3.12."; exit 1; }
@@ -28,8 +32,19 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The processes run under config/supervisor.py: one that dies is restarted; Ctrl-C stops them all.
 run: install
-	@DEBUG=$${DEBUG-1} $(PY) -m config.embedded -- bash bin/run
+	@DEBUG=$${DEBUG-1} $(PY) -m config.embedded --instance -- bash bin/run
+
+# These take the running `make run`'s settings (.vigie/instances/), so they work in any new shell.
+crisis: install
+	@$(PY) -m config.embedded --running -- $(PY) manage.py simulate_crisis $(ARGS)
+
+shell: install
+	@$(PY) -m config.embedded --attach -- $(PY) manage.py shell $(ARGS)
+
+manage: install
+	@$(PY) -m config.embedded --attach -- $(PY) manage.py $(ARGS)
 
 # Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser itself).
 browser:

@@ -9,6 +9,7 @@ from config.resilience import REDIS_ERRORS, redis_failed
 
 from .live import organization_group
 from .models import Membership
+from .notifications import mark_online
 
 # Close codes in the 4000 range are ours: the page reads them to say why it is not live.
 CLOSE_NOT_A_MEMBER = 4404
@@ -55,6 +56,7 @@ class OrganizationConsumer(AsyncJsonWebsocketConsumer):
             await self._refuse(CLOSE_LIVE_UNAVAILABLE)
             return
         await self.accept()
+        await database_sync_to_async(mark_online)(user_id=user.pk)
         await self.send_json({"type": "hello", "organization": membership.organization.slug})
 
     async def _refuse(self, code: int) -> None:
@@ -79,6 +81,7 @@ class OrganizationConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         if content.get("type") == "ping":
+            await database_sync_to_async(mark_online)(user_id=self.user_id)
             await self.pong()
 
     async def pong(self) -> None:
@@ -96,4 +99,8 @@ class OrganizationConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "pong"})
 
     async def live_event(self, message):
-        await self.send_json(message["event"])
+        event = message["event"]
+        await self.send_json(event)
+        if event.get("type") == "membership.removed":
+            # Removed from the organization: nothing more of it reaches this connection.
+            await self.close(code=CLOSE_NOT_A_MEMBER)

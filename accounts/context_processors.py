@@ -1,5 +1,6 @@
 from config.resilience import redis_recently_down
 
+from .notifications import unread_count
 from .roles import Permission, role_can
 from .selectors import memberships_of
 
@@ -15,6 +16,7 @@ def current_organization(request):
         context["current_organization"] = membership.organization
         context["current_role"] = membership.role
         context["can"] = {permission.value: role_can(membership.role, permission) for permission in Permission}
+        context["unread_notifications"] = unread_count(organization_id=membership.organization_id, user=user)
     return context
 
 

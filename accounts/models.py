@@ -127,3 +127,68 @@ class TeamMember(OrganizationOwnedModel):
     class Meta(OrganizationOwnedModel.Meta):
         default_manager_name = "all_organizations"
         constraints = [models.UniqueConstraint(fields=["team", "user"], name="team_member_once")]
+
+
+class Invitation(OrganizationOwnedModel):
+    """An e-mail invitation to join an organization with a role. The link carries a random token
+    of which only a digest is kept; it works once and until `expires_at`."""
+
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
+    token_digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(OrganizationOwnedModel.Meta):
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} → {self.organization} ({self.role})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class ApiToken(OrganizationOwnedModel):
+    """A key for scripts and integrations: valid in one organization only, with its own role.
+    Only a digest of the key is stored; the key itself is shown once, when it is created."""
+
+    name = models.CharField(_("name"), max_length=80)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+    # Requests made with the token act as this person (activities, assignments say who did it).
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    prefix = models.CharField(max_length=12)  # the key's first characters, to recognise it in the list
+    key_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(OrganizationOwnedModel.Meta):
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+class Notification(OrganizationOwnedModel):
+    """Something a person should see: a colleague's @mention in a note, and later other kinds
+    (an on-call alert...). Generic on purpose: a kind, a title and a link are all the header's
+    notification centre and the e-mail need."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)  # "mention", ...
+    title = models.CharField(max_length=300)
+    link = models.CharField(max_length=500, blank=True)  # a path inside the app
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Set once the "you were mentioned" e-mail went out, so the sweep sends it once.
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(OrganizationOwnedModel.Meta):
+        indexes = [
+            models.Index(fields=["organization", "recipient", "-created_at"], name="notification_list"),
+            # The e-mail sweep: unread, not yet e-mailed.
+            models.Index(fields=["created_at"], name="notification_to_email",
+                         condition=models.Q(read_at__isnull=True, emailed_at__isnull=True)),
+        ]

@@ -24,3 +24,18 @@ def member_users(*, organization: Organization, user_ids) -> dict[int, User]:
         m.user_id: m.user
         for m in Membership.objects.for_organization(organization).filter(user_id__in=user_ids).select_related("user")
     }
+
+
+def pending_invitations(*, organization: Organization):
+    from django.utils import timezone
+
+    from .models import Invitation
+
+    return Invitation.objects.for_organization(organization).filter(
+        accepted_at__isnull=True, expires_at__gt=timezone.now()).order_by("-created_at")
+
+
+def api_tokens(*, organization: Organization):
+    from .models import ApiToken
+
+    return ApiToken.objects.for_organization(organization).select_related("user").order_by("revoked_at", "-created_at")

@@ -7,12 +7,16 @@ member whose role lacks the permission.
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.views import APIView
 
+from .middleware import activate_local_zone
 from .models import Membership, Organization
 from .roles import Permission, role_can
 
@@ -53,6 +57,7 @@ class OrganizationPageMixin(LoginRequiredMixin):
         self.organization = membership.organization
         request.organization = membership.organization
         request.membership = membership
+        activate_local_zone(request.user, membership.organization)
         needed = self.write_permission if request.method not in ("GET", "HEAD", "OPTIONS") and self.write_permission else self.permission
         if not role_can(membership.role, needed):
             raise PermissionDenied
@@ -75,19 +80,30 @@ class _OrganizationAPIMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        from .models import ApiToken
+
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        if token is not None and token.organization.slug != kwargs["organization_slug"]:
+            raise exceptions.PermissionDenied(_(
+                "This API token belongs to another organization: create a token in this organization."))
         try:
             membership = membership_for(user=request.user, organization_slug=kwargs["organization_slug"])
         except Http404:
             raise exceptions.NotFound() from None
+        if token is not None:
+            # The token's own role, not its creator's (a read-only token stays read-only).
+            membership = copy.copy(membership)
+            membership.role = token.role
         self.membership = membership
         self.organization = membership.organization
         request.organization = membership.organization
         request.membership = membership
+        activate_local_zone(request.user, membership.organization)
         needed = self.action_permissions.get(getattr(self, "action", None) or "")
         if needed is None:
             needed = self.read_permission if request.method in ("GET", "HEAD", "OPTIONS") else self.write_permission
         if not role_can(membership.role, needed):
-            raise exceptions.PermissionDenied("Your role in this organization does not allow this.")
+            raise exceptions.PermissionDenied(_("Your role in this organization does not allow this."))
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -39,10 +39,15 @@ class TokenRateThrottle(_Throttle):
     scope = "token"
 
     def get_cache_key(self, request, view):
-        if not isinstance(request.auth, Token):
+        from accounts.models import ApiToken
+
+        if isinstance(request.auth, ApiToken):
+            ident = request.auth.key_digest[:32]
+        elif isinstance(request.auth, Token):
+            # A digest, not the token itself: the cache never holds a usable credential.
+            ident = hashlib.sha256(request.auth.key.encode()).hexdigest()[:32]
+        else:
             return None
-        # A digest, not the token itself: the cache never holds a usable credential.
-        ident = hashlib.sha256(request.auth.key.encode()).hexdigest()[:32]
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    "accounts.middleware.UserTimeZoneMiddleware",
     # NUL characters and lone surrogates answer 400 before any view runs (in the user's language).
     "config.input_guard.UnstorableInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -99,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_organization",
+                "inbox.context_processors.channel_health",
                 "accounts.context_processors.live_outage",
                 "crisis.context_processors.open_alerts",
             ],
@@ -273,6 +275,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.OrganizationTokenAuthentication",
         "config.api_limits.RateLimitedTokenAuthentication",
         "config.api_limits.AnonymousRateLimit",
     ],
@@ -306,7 +309,14 @@ SPECTACULAR_SETTINGS = {
     # The ways to authenticate; AnonymousRateLimit only counts anonymous requests, it is not one.
     "AUTHENTICATION_WHITELIST": [
         "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.OrganizationTokenAuthentication",
         "config.api_limits.RateLimitedTokenAuthentication",
+    ],
+    # Operations grouped by resource ("conversations", "members"...), not all under "v1".
+    "SCHEMA_PATH_PREFIX": r"/api/v1(/o/\{organization_slug\})?",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_schema.describe_operations",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "inbox.models.ConversationStatus",
@@ -360,6 +370,7 @@ CELERY_BEAT_SCHEDULE = {
     "snoozed-conversations": {"task": "inbox.tasks.sweep_snoozed_conversations", "schedule": 60.0},
     # Often: an interrupted send is settled within a minute (VIGIE_SEND_IN_FLIGHT_SECONDS + this).
     "stuck-sends": {"task": "inbox.tasks.sweep_stuck_sends", "schedule": 10.0},
+    "unseen-notifications": {"task": "accounts.tasks.email_unseen_notifications", "schedule": 60.0},
     # Replies queued while Redis was down leave within seconds of its return.
     "unqueued-replies": {"task": "inbox.tasks.sweep_unqueued_replies", "schedule": 5.0},
     "webhook-deliveries": {"task": "inbox.tasks.sweep_webhook_deliveries", "schedule": 30.0},

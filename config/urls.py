@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import views as account_views
 from accounts.api.views import MyOrganizationsView
 from accounts.urls import organization_urlpatterns as account_pages
+from accounts.urls import public_urlpatterns as account_public_pages
 from crisis.urls import public_urlpatterns as crisis_public
 
 from .health import healthz
@@ -14,6 +15,7 @@ organization_pages = [
     *account_pages,
     path("", include("inbox.urls")),
     path("channels/", include("inbox.channel_urls")),
+    path("settings/", include("inbox.settings_urls")),
     path("", include("crisis.urls")),
     path("guides/", include("playbooks.urls")),
 ]
@@ -32,6 +34,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", account_views.LogoutView.as_view(), name="logout"),
+    *account_public_pages,
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("o/<slug:organization_slug>/", include(organization_pages)),

@@ -40,6 +40,17 @@ class ChannelListView(OrganizationPageMixin, TemplateView):
         return context
 
 
+class ChannelHealthView(OrganizationPageMixin, TemplateView):
+    """The channels-in-trouble banner alone: every page reloads it on a `channel.health` live event."""
+
+    template_name = "inbox/_channel_health.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["troubled_channels"] = selectors.channels_in_trouble(organization=self.organization)
+        return context
+
+
 class ChannelConnectView(OrganizationPageMixin, TemplateView):
     """GET ?platform=x shows that platform's form; without one, the choice of platforms."""
 

@@ -6,6 +6,7 @@ from channels.db import database_sync_to_async
 
 from accounts.consumers import OrganizationConsumer
 from accounts.live import organization_group
+from accounts.notifications import mark_online
 
 from . import presence
 from .models import Conversation
@@ -36,6 +37,7 @@ class InboxConsumer(OrganizationConsumer):
             await self._touch(typing=bool(content.get("typing")))
             await self._announce()
         elif kind == "ping":
+            await database_sync_to_async(mark_online)(user_id=self.user_id)
             if self.conversation_id:
                 await self._touch()
             await self.pong()

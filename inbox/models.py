@@ -38,6 +38,8 @@ REPLY_LENGTH_LIMITS = {
 
 class ChannelStatus(models.TextChoices):
     HEALTHY = "healthy", _("Healthy")
+    # Keeps failing (server errors, timeouts): still polled, less often, until it answers again.
+    DEGRADED = "degraded", _("Degraded")
     RATE_LIMITED = "rate_limited", _("Rate-limited")
     NEEDS_RECONNECT = "needs_reconnect", _("Needs reconnect")
     DISABLED = "disabled", _("Paused")
@@ -223,6 +225,11 @@ class Conversation(OrganizationOwnedModel):
     sla_stopped_at = models.DateTimeField(null=True, blank=True)
     sla_due_at = models.DateTimeField(null=True, blank=True)
     sla_breached_at = models.DateTimeField(null=True, blank=True)
+    # Set while the latest reply failed or may have been posted (its error code, see
+    # inbox/tasks.py, and the platform's reason): the row and the "Failed sends" view show it
+    # without reading messages. Kept by services/replies.py.
+    reply_failure_code = models.CharField(max_length=40, blank=True, default="")
+    reply_failure = models.CharField(max_length=500, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(OrganizationOwnedModel.Meta):
@@ -259,6 +266,10 @@ class Conversation(OrganizationOwnedModel):
                 condition=Q(sla_stopped_at__isnull=True, sla_due_at__isnull=False),
             ),
             models.Index(fields=["snoozed_until"], name="conv_snoozed", condition=Q(status="snoozed")),
+            models.Index(
+                fields=["organization", "-last_message_at", "-id"], name="conv_reply_failed",
+                condition=~Q(reply_failure_code=""),
+            ),
             GinIndex(fields=["organization", "search_vector"], name="conversation_search"),
         ]
 

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 
@@ -18,6 +19,7 @@ from .models import (
     ACTIVE_STATUSES,
     Activity,
     Channel,
+    ChannelStatus,
     Contact,
     Conversation,
     ConversationStatus,
@@ -54,6 +56,9 @@ class ConversationFilters:
     sentiment: str = ""  # negative | neutral | positive
     languages: list[str] = field(default_factory=list)
     sla: str = ""  # due_soon | breached
+    delivery: str = ""  # failed: the latest reply failed or may have been posted
+    mentions: str = ""  # me: a note on it @mentions the person
+    drafts: str = ""  # me: the person has a draft reply on it
     q: str = ""
     sort: str = "recent"
 
@@ -73,14 +78,15 @@ class ConversationFilters:
             try:
                 return [int(v) for v in many(name)]
             except ValueError:
-                raise ValidationError({name: "Use numeric ids."}) from None
+                raise ValidationError({name: _("Use numeric ids.")}) from None
 
         status = many("status") or list(ACTIVE_STATUSES)
         if status == ["all"]:
             status = []
         bad = [s for s in status if s not in ConversationStatus.values]
         if bad:
-            raise ValidationError({"status": f"Unknown status {bad[0]!r}: use {', '.join(ConversationStatus.values)} or all."})
+            raise ValidationError({"status": _("Unknown status “%(status)s”: use %(choices)s.") % {
+                "status": bad[0], "choices": ", ".join(f"“{code}”" for code in [*ConversationStatus.values, "all"])}})
         priorities = []
         for name in many("priority"):
             try:
@@ -89,27 +95,37 @@ class ConversationFilters:
                 raise ValidationError({"priority": str(error)}) from None
         sentiment = (params.get("sentiment") or "").strip()
         if sentiment and sentiment not in ("negative", "neutral", "positive"):
-            raise ValidationError({"sentiment": "Use negative, neutral or positive."})
+            raise ValidationError({"sentiment": _("Use negative, neutral or positive.")})
         sla = (params.get("sla") or "").strip()
         if sla and sla not in ("due_soon", "breached"):
-            raise ValidationError({"sla": "Use due_soon or breached."})
+            raise ValidationError({"sla": _("Use due_soon or breached.")})
+        delivery = (params.get("delivery") or "").strip()
+        if delivery and delivery != "failed":
+            raise ValidationError({"delivery": _("Use failed.")})
+        mentions = (params.get("mentions") or "").strip()
+        if mentions and mentions != "me":
+            raise ValidationError({"mentions": _("Use me.")})
+        drafts = (params.get("drafts") or "").strip()
+        if drafts and drafts != "me":
+            raise ValidationError({"drafts": _("Use me.")})
         sort = (params.get("sort") or "recent").strip()
         if sort not in SORTS:
-            raise ValidationError({"sort": f"Use one of {', '.join(SORTS)}."})
+            raise ValidationError({"sort": _("Use one of %(choices)s.") % {"choices": ", ".join(SORTS)}})
         assignee = str(params.get("assignee") or "").strip()
         if assignee and assignee not in ("me", "none") and not assignee.isdigit():
-            raise ValidationError({"assignee": "Use me, none or a user id."})
+            raise ValidationError({"assignee": _("Use me, none or a user id.")})
         return cls(
             status=status, channel_ids=ints("channel"), assignee=assignee, team_ids=ints("team"),
             tags=many("tag"), priorities=priorities, sentiment=sentiment, languages=many("language"),
-            sla=sla, q=(params.get("q") or "").strip()[:200], sort=sort,
+            sla=sla, delivery=delivery, mentions=mentions, drafts=drafts, q=(params.get("q") or "").strip()[:200], sort=sort,
         )
 
     def to_dict(self) -> dict:
         return {
             "status": self.status or ["all"], "channel": self.channel_ids, "assignee": self.assignee,
             "team": self.team_ids, "tag": self.tags, "priority": self.priorities, "sentiment": self.sentiment,
-            "language": self.languages, "sla": self.sla, "q": self.q, "sort": self.sort,
+            "language": self.languages, "sla": self.sla, "delivery": self.delivery,
+            "mentions": self.mentions, "drafts": self.drafts, "q": self.q, "sort": self.sort,
         }
 
 
@@ -161,9 +177,39 @@ def conversation_list(*, organization: Organization, filters: ConversationFilter
     elif filters.sla == "due_soon":
         queryset = queryset.filter(sla_stopped_at__isnull=True, sla_paused_at__isnull=True,
                                    sla_due_at__gte=now, sla_due_at__lt=now + DUE_SOON)
+    if filters.delivery == "failed":
+        queryset = queryset.exclude(reply_failure_code="")
+    if filters.mentions == "me":
+        # Unscoped: the person's mentions, on conversations this organization-scoped query holds.
+        mentioned = Note.mentioned_users.through.objects.filter(user_id=user.pk if user else None,
+                                                                note__conversation_id=OuterRef("pk"))
+        queryset = queryset.filter(Exists(mentioned))
+    if filters.drafts == "me":
+        queryset = queryset.filter(Exists(Message.objects.unscoped().filter(
+            conversation_id=OuterRef("pk"), state=DeliveryState.DRAFT, author_user_id=user.pk if user else None)))
     if filters.q:
-        queryset = queryset.filter(search_vector=search_query(filters.q))
+        # What customers wrote, or who they are: "@marie_l", "Marie Dupont". People are looked up
+        # first (a bounded list of ids) so the conversation query stays one index scan per side.
+        people = _contacts_matching(organization, filters.q)
+        matches = Q(search_vector=search_query(filters.q))
+        if people:
+            matches |= Q(contact_id__in=people)
+        queryset = queryset.filter(matches)
     return queryset.order_by(*SORTS[filters.sort])
+
+
+PEOPLE_MATCH_LIMIT = 200
+
+
+def _contacts_matching(organization, text: str) -> list[int]:
+    needle = text.strip().lstrip("@")
+    if len(needle) < 2:
+        return []
+    return list(
+        Contact.objects.for_organization(organization)
+        .filter(Q(handle__icontains=needle) | Q(name__icontains=needle))
+        .values_list("pk", flat=True)[:PEOPLE_MATCH_LIMIT]
+    )
 
 
 def conversation_list_page(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
@@ -185,11 +231,15 @@ def conversation_counts(*, organization: Organization, user: User) -> dict[str, 
     if shared is None:
         shared = active.aggregate(
             open=Count("pk"),
+            new=Count("pk", filter=Q(status=ConversationStatus.NEW)),
             unassigned=Count("pk", filter=Q(assignee__isnull=True)),
             breached=Count("pk", filter=Q(sla_stopped_at__isnull=True, sla_due_at__lt=timezone.now())),
         )
         cache.set(key, shared, SHARED_COUNTS_SECONDS)
-    return {**shared, "mine": active.filter(assignee=user).count()}
+    # Failed sends in any status (a closed conversation whose answer never left still needs
+    # one): few rows, read from their partial index.
+    failed = Conversation.objects.for_organization(organization).exclude(reply_failure_code="").count()
+    return {**shared, "mine": active.filter(assignee=user).count(), "failed": failed}
 
 
 def conversation_detail(*, organization: Organization, pk) -> Conversation:
@@ -230,6 +280,11 @@ def drafts_for(*, conversation: Conversation) -> QuerySet[Message]:
 
 def channel_list(*, organization: Organization) -> QuerySet[Channel]:
     return Channel.objects.for_organization(organization).order_by("platform", "handle")
+
+
+def channels_in_trouble(*, organization: Organization) -> QuerySet[Channel]:
+    """Channels that fail, wait out a rate limit or need reconnecting (paused ones were paused on purpose)."""
+    return channel_list(organization=organization).exclude(status__in=[ChannelStatus.HEALTHY, ChannelStatus.DISABLED])
 
 
 def tag_list(*, organization: Organization) -> QuerySet[Tag]:

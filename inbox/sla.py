@@ -111,6 +111,9 @@ class BusinessHours:
     """
 
     week: tuple[tuple[Period, ...], ...] = ((),) * 7
+    # Whole local days closed whatever the weekday says (public holidays). Only with business hours:
+    # a clock running 24/7 has no holidays.
+    holidays: frozenset[date] = frozenset()
 
     def __post_init__(self) -> None:
         if len(self.week) != 7:
@@ -139,11 +142,14 @@ class BusinessHours:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> BusinessHours:
-        """Parse `{"mon": [["09:00", "12:30"], ["13:30", "18:00"]], ...}`; a missing day is closed."""
+        """Parse `{"mon": [["09:00", "12:30"], ["13:30", "18:00"]], ..., "holidays": ["2026-12-25"]}`;
+        a missing day is closed."""
         if not data:
             return cls()
         if not isinstance(data, Mapping):
             raise ValueError('Business hours must map days to periods, like {"mon": [["09:00", "18:00"]]}')
+        data = dict(data)
+        holidays = _parse_holidays(data.pop("holidays", None) or [])
         unknown = [key for key in data if key not in DAY_KEYS]
         if unknown:
             raise ValueError(f'Unknown day "{unknown[0]}": use {", ".join(DAY_KEYS)}')
@@ -168,14 +174,29 @@ class BusinessHours:
                 "Business hours are closed every day: open at least one period, "
                 "or leave business hours empty to run the clock 24/7"
             )
-        return cls(week=tuple(week))
+        return cls(week=tuple(week), holidays=holidays)
 
-    def to_json(self) -> dict[str, list[list[str]]]:
-        return {
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
             key: [[_format_minutes(opening), _format_minutes(closing)] for opening, closing in periods]
             for key, periods in zip(DAY_KEYS, self.week, strict=True)
             if periods
         }
+        if self.holidays:
+            data["holidays"] = [day.isoformat() for day in sorted(self.holidays)]
+        return data
+
+
+def _parse_holidays(raw: Any) -> frozenset[date]:
+    if not isinstance(raw, list | tuple):
+        raise ValueError('Holidays must be a list of dates, like ["2026-12-25"]')
+    days = set()
+    for item in raw:
+        try:
+            days.add(date.fromisoformat(str(item).strip()))
+        except ValueError:
+            raise ValueError(f'Holiday "{item}" is not a date: write it as 2026-12-25') from None
+    return frozenset(days)
 
 
 def _local_instant(day: date, minutes: int, zone: ZoneInfo) -> datetime:
@@ -217,6 +238,9 @@ def _open_periods(
     day = since.astimezone(zone).date() - timedelta(days=1)
     floor = since
     while True:
+        if day in hours.holidays:
+            day += timedelta(days=1)
+            continue
         for opening, closing in hours.week[day.weekday()]:
             start = max(_local_instant(day, opening, zone), floor)
             end = _local_instant(day, closing, zone)

@@ -286,7 +286,10 @@ def send_message(self, message_id: int) -> str:
         return "failed"
     except (PlatformUnavailable, ConnectorError) as error:
         if message.attempts >= 5:
-            message_mark_failed(message=message, error=f"{error} (tried {message.attempts} times)", code="unavailable")
+            # Said as it is: sending has stopped, nothing was posted, and what the person can do.
+            message_mark_failed(message=message, code="unavailable", error=(
+                f"{error} Vigie tried {message.attempts} times and has stopped: this reply was not posted. "
+                f"Retry it once {channel.handle} is working again (see Channels)."))
             return "failed"
         Message.objects.unscoped().filter(pk=message.pk).update(state=DeliveryState.QUEUED)
         return _retry_later(

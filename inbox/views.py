@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
+from accounts.middleware import local_zone_name
 from accounts.models import Team
 from accounts.roles import Permission, role_can
 from accounts.selectors import member_users, organization_members, team_list
+from accounts.templatetags.local_time import zone_label
 from accounts.tenancy import OrganizationPageMixin, access_by_id
 
 from . import reply_guard, selectors, services
@@ -40,6 +42,9 @@ BUILT_IN_VIEWS = [
     ("unassigned", gettext_lazy("Unassigned"), {"assignee": "none"}),
     ("breached", gettext_lazy("SLA breached"), {"sla": "breached"}),
     ("due_soon", gettext_lazy("Due soon"), {"sla": "due_soon"}),
+    ("failed", gettext_lazy("Failed sends"), {"delivery": "failed", "status": "all"}),
+    ("mentions", gettext_lazy("Mentions me"), {"mentions": "me", "status": "all"}),
+    ("drafts", gettext_lazy("My drafts"), {"drafts": "me", "status": "all"}),
     ("pending", gettext_lazy("Pending"), {"status": "pending"}),
     ("snoozed", gettext_lazy("Snoozed"), {"status": "snoozed"}),
     ("closed", gettext_lazy("Closed"), {"status": "closed"}),
@@ -79,18 +84,19 @@ def _rows(request, organization, filters, *, after: str | None = None, ids: list
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
-def snooze_choices(organization) -> list[tuple[str, str]]:
-    """Wake-up times people pick from, in the organization's time zone."""
-    zone = ZoneInfo(organization.time_zone)
+def snooze_choices(organization, user=None) -> list[tuple[str, str]]:
+    """Wake-up times people pick from, in the reader's time zone (named: "Tomorrow 9:00 (Paris)")."""
+    zone = ZoneInfo(local_zone_name(user, organization))
     now = timezone.now().astimezone(zone)
     tomorrow_morning = datetime.combine(now.date() + timedelta(days=1), time(9), tzinfo=zone)
     days_to_monday = (7 - now.weekday()) % 7 or 7
     monday_morning = datetime.combine(now.date() + timedelta(days=days_to_monday), time(9), tzinfo=zone)
+    place = zone_label(zone)
     return [
         ((now + timedelta(hours=1)).isoformat(), _("In 1 hour")),
         ((now + timedelta(hours=4)).isoformat(), _("In 4 hours")),
-        (tomorrow_morning.isoformat(), _("Tomorrow 9:00")),
-        (monday_morning.isoformat(), _("Monday 9:00")),
+        (tomorrow_morning.isoformat(), _("Tomorrow 9:00 (%(zone)s)") % {"zone": place}),
+        (monday_morning.isoformat(), _("Monday 9:00 (%(zone)s)") % {"zone": place}),
     ]
 
 
@@ -123,7 +129,7 @@ class InboxView(OrganizationPageMixin, TemplateView):
             tags=selectors.tag_list(organization=self.organization),
             priorities=[(p.name.lower(), p.label) for p in Priority],
             statuses=ConversationStatus.choices,
-            snooze_choices=snooze_choices(self.organization),
+            snooze_choices=snooze_choices(self.organization, self.request.user),
             current_query=QueryDict(query),
             now=timezone.now(),
         )
@@ -263,7 +269,7 @@ def conversation_context(view, conversation_pk) -> dict:
         "tags": selectors.tag_list(organization=organization),
         "priorities": [(p.name.lower(), p.label) for p in Priority],
         "statuses": ConversationStatus.choices,
-        "snooze_choices": snooze_choices(organization),
+        "snooze_choices": snooze_choices(organization, view.request.user),
         "can_reply": role_can(view.membership.role, Permission.REPLY),
         "guide_panel_url": reply_guard.composer_panel_url(organization.slug, conversation.pk),
         "can_work": role_can(view.membership.role, Permission.WORK_CONVERSATIONS),

@@ -25,7 +25,39 @@ OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
     "team-detail": _team,
     "api:team-detail": _team,
     "api:member-detail": _membership,
+    "api:member-password-reset": _membership,
+    "member-detail": _membership,
 }
+
+
+def _invitation(organization: Organization) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import Invitation
+
+    invitation = Invitation.objects.create(organization=organization, email="victim-invitee@example.com",
+                                           token_digest=f"victim-{organization.pk}",
+                                           expires_at=timezone.now() + timedelta(days=1))
+    return {"pk": invitation.pk}
+
+
+def _api_token(organization: Organization) -> dict[str, Any]:
+    from accounts.models import ApiToken
+
+    owner = member(organization, email=f"victim-token-owner-{organization.pk}@example.com")
+    token = ApiToken.objects.create(organization=organization, user=owner, name="Victim token", prefix="vgt_victim",
+                                    key_digest=f"victim-{organization.pk}")
+    return {"pk": token.pk}
+
+
+OBJECT_KWARGS.update({
+    # Public, not an organization's: listed so the page walks (tests/config) can build the address.
+    "password_reset_confirm": lambda organization: {"uidb64": "MQ", "token": "set-password"},
+    "api:invitation-detail": _invitation,
+    "api:api-token-detail": _api_token,
+})
 
 # Each area keeps its cases in its own module (tests/tenancy_cases_<area>.py) and they merge here.
 from tests import tenancy_cases_channels, tenancy_cases_crisis, tenancy_cases_inbox, tenancy_cases_playbooks  # noqa: E402,E501
@@ -46,6 +78,15 @@ PUBLIC_ROUTES = {
     "api-my-organizations",
     "api-schema",
     "api-docs",
+    # Joining an organization and resetting a password happen before any login; the profile is a
+    # person's own (accounts/urls.py public_urlpatterns).
+    "invitation-accept",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "profile",
+    "profile-language",
 }
 PUBLIC_ROUTES |= tenancy_cases_channels.PUBLIC_ROUTES  # webhooks: the platform calls them, no login
 PUBLIC_ROUTES |= tenancy_cases_crisis.PUBLIC_ROUTES  # signed acknowledgement links, secret calendar addresses

@@ -61,6 +61,7 @@ OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
     "api:dead-letter-detail": _dead_letter,
     "api:dead-letter-replay": _dead_letter,
     "api:routing-rule-detail": _routing_rule,
+    "routing-rule-detail": _routing_rule,
     "api:contact-detail": _contact,
     "api:contact-link": _contact,
     "api:contact-unlink": _contact,

@@ -185,6 +185,7 @@ API_OPERATIONS = _api_operations()
 
 @pytest.fixture
 def fuzzed_organization(admin_client):
+    from accounts.models import Membership
     from inbox.models import DeadLetter, RoutingRule, SavedView
     from tests.factories import ChannelFactory, ContactFactory, MessageFactory, TagFactory, TeamFactory
 
@@ -199,6 +200,7 @@ def fuzzed_organization(admin_client):
         "routing-rules": RoutingRule.objects.create(organization=organization, name="Rule", conditions={}).pk,
         "saved-views": SavedView.objects.create(organization=organization, name="View", filters={}).pk,
         "dead-letters": DeadLetter.objects.create(organization=organization, payload={}, reason="r").pk,
+        "members": Membership.objects.for_organization(organization).get(user=admin).pk,
         **_playbooks_objects(organization, conversation, admin),
     }
     objects.update(_oncall_objects(organization, admin))

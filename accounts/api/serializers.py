@@ -2,7 +2,8 @@ from rest_framework import serializers
 
 from config.api_fields import object_id
 
-from ..models import Membership, Team, User
+from ..models import ApiToken, Invitation, Membership, Team, User
+from ..roles import Role
 
 
 class UserOutputSerializer(serializers.ModelSerializer):
@@ -38,3 +39,34 @@ class OrganizationSummarySerializer(serializers.Serializer):
     name = serializers.CharField(source="organization.name")
     brand_colour = serializers.CharField(source="organization.brand_colour")
     role = serializers.CharField()
+
+
+class MembershipRoleInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class MemberRemovedSerializer(serializers.Serializer):
+    returned_conversations = serializers.IntegerField(help_text="Open conversations handed back to their team.")
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "created_at", "expires_at"]
+        read_only_fields = ["id", "created_at", "expires_at"]
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="user.display_name", read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "role", "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+        read_only_fields = ["id", "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    key = serializers.CharField(read_only=True, help_text="Shown in this answer only: it is not stored.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "key"]

@@ -1,5 +1,6 @@
 """Input and output shapes of the inbox API (separate, per the house style)."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -72,7 +73,11 @@ class ConversationListSerializer(serializers.ModelSerializer):
         fields = ["id", "channel", "contact", "is_private", "status", "snoozed_until", "assignee", "team", "priority",
                   "tags", "language", "sentiment", "preview", "message_count", "reach", "created_at",
                   "last_message_at", "first_response_at", "sla_due_at", "sla_paused_at", "sla_stopped_at",
-                  "sla_breached_at"]
+                  "sla_breached_at", "reply_failure_code"]
+        extra_kwargs = {"reply_failure_code": {
+            "help_text": "Set while the latest reply failed or may have been posted (maybe_sent, needs_reconnect, "
+                         "channel_paused, credentials, unavailable, or the platform's refusal code); empty otherwise. "
+                         "List them with ?delivery=failed&status=all."}}
 
     def get_team(self, conversation) -> dict | None:
         return {"id": conversation.team_id, "name": conversation.team.name} if conversation.team_id else None
@@ -185,7 +190,7 @@ class BulkInputSerializer(serializers.Serializer):
 
     def validate(self, data):
         if not data.get("ids") and data.get("filter") is None:
-            raise serializers.ValidationError("Give the conversation ids, or a filter to act on everything it matches.")
+            raise serializers.ValidationError(_("Give the conversation ids, or a filter to act on everything it matches."))
         return data
 
 
@@ -214,7 +219,8 @@ class DeadLetterSerializer(serializers.ModelSerializer):
 class InboxSettingsSerializer(serializers.Serializer):
     sla_policy = JSONObjectField(required=False, help_text=(
         '{"time_zone": "Europe/Paris", "targets_minutes": {"urgent": 30, "high": 60, "normal": 120, "low": 480}, '
-        '"business_hours": {"mon": [["09:00", "12:30"], ["13:30", "18:00"]], ...}} — empty hours: 24/7'))
+        '"business_hours": {"mon": [["09:00", "12:30"], ["13:30", "18:00"]], ..., "holidays": ["2026-12-25"]}} '
+        '— hours and holidays in the organization\'s time zone; empty hours: 24/7'))
     watch_terms = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
 
 
@@ -230,6 +236,15 @@ class RoutingRuleSerializer(serializers.Serializer):
     tag_ids = OrganizationRelatedField(model=Tag, source="tags", many=True, required=False)
     priority = PriorityField(allow_null=True, required=False)
     stop_processing = serializers.BooleanField(default=False)
+
+
+class RoutingPreviewInputSerializer(serializers.Serializer):
+    conditions = serializers.JSONField(help_text="The conditions of a rule, as in routing-rules.")
+
+
+class RoutingPreviewSerializer(serializers.Serializer):
+    examined = serializers.IntegerField(help_text="How many recent conversations were looked at (at most 200).")
+    matched_conversation_ids = serializers.ListField(child=serializers.IntegerField())
 
 
 class ContactLinkInputSerializer(serializers.Serializer):

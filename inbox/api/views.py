@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
@@ -32,6 +33,8 @@ from .serializers import (
     NoteSerializer,
     PriorityInputSerializer,
     ReplyInputSerializer,
+    RoutingPreviewInputSerializer,
+    RoutingPreviewSerializer,
     RoutingRuleSerializer,
     SavedViewSerializer,
     StatusInputSerializer,
@@ -63,7 +66,7 @@ def _member(organization, user_id):
         return None
     user = member_users(organization=organization, user_ids=[user_id]).get(user_id)
     if user is None:
-        raise APIValidationError({"assignee_id": "No member of this organization has that id."})
+        raise APIValidationError({"assignee_id": _("No member of this organization has that id.")})
     return user
 
 
@@ -279,7 +282,7 @@ class SavedViewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         except ValidationError as error:
             raise APIValidationError({"filters": error.message_dict}) from None
         if data.get("shared") and not self._may_share():
-            raise APIValidationError({"shared": "Only leads and admins share views with everyone."})
+            raise APIValidationError({"shared": _("Only leads and admins share views with everyone.")})
         return filters.to_dict()
 
     @extend_schema(request=SavedViewSerializer, responses={201: SavedViewSerializer})
@@ -312,7 +315,7 @@ class DeadLetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
 
         letter = self.get_object()
         if letter.channel is None:
-            raise APIValidationError("The channel of this item was removed: it cannot be replayed.")
+            raise APIValidationError(_("The channel of this item was removed: it cannot be replayed."))
         services.dead_letter_replay(dead_letter=letter, parse=item_from_json)
         letter.refresh_from_db()
         return Response(DeadLetterSerializer(letter).data)
@@ -366,6 +369,18 @@ class RoutingRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         data.is_valid(raise_exception=True)
         rule = services.routing_rule_update(rule=rule, **data.validated_data)
         return Response(RoutingRuleSerializer(rule).data)
+
+    @extend_schema(request=RoutingPreviewInputSerializer, responses=RoutingPreviewSerializer)
+    @action(detail=False, methods=["post"])
+    def preview(self, request, *args, **kwargs):
+        """Which of the last 200 conversations these conditions would have matched (nothing is saved)."""
+        from ..routing_preview import routing_rule_preview
+
+        data = RoutingPreviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        preview = routing_rule_preview(organization=self.organization, conditions=data.validated_data["conditions"])
+        return Response({"examined": preview.examined,
+                         "matched_conversation_ids": [conversation.pk for conversation in preview.matched]})
 
 
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):

@@ -117,14 +117,14 @@ class BlueskyConnector:
             if posting and not never_left:
                 raise SendOutcomeUnknown(f"Bluesky did not answer in time while {action}: the post may or may not "
                                          "be published.") from error
-            raise PlatformUnavailable(f"Could not reach Bluesky while {action}: will retry.") from error
+            raise PlatformUnavailable(f"Could not reach Bluesky while {action}.") from error
         except RequestException as error:
             status = error.response.status_code if error.response else 0
             if posting and (status >= 500 or not status):
                 raise SendOutcomeUnknown(f"Bluesky failed ({status or 'no answer'}) while {action}: the post may or "
                                          "may not be published.") from error
             if status >= 500 or not status:
-                raise PlatformUnavailable(f"Bluesky is having trouble while {action}: will retry.") from error
+                raise PlatformUnavailable(f"Bluesky is having trouble while {action}.") from error
             raise ConnectorError(f"Bluesky answered {status} while {action}.") from error
         except AtProtocolError as error:
             raise ConnectorError(f"Bluesky failed while {action}: {error}") from error

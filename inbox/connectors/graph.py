@@ -191,7 +191,7 @@ class GraphConnector:
                 raise CredentialsRevoked(f"{label} says the app lacks a permission ({message}): reconnect "
                                          "the channel and grant it.") from error
             if code in (1, 2) or details.get("is_transient"):
-                raise PlatformUnavailable(f"{label} is having trouble while {action}: will retry.") from error
+                raise PlatformUnavailable(f"{label} is having trouble while {action}.") from error
             if sending:
                 raise SendRefused(f"{label} refused the message: {message}", code=str(code or "")) from error
             raise ConnectorError(f"{label} rejected the request while {action}: {message}") from error
@@ -200,18 +200,18 @@ class GraphConnector:
                 raise SendOutcomeUnknown(f"{label} failed (HTTP {error.status}) while {action}: the message may "
                                          "or may not be published.") from error
             if error.status >= 500 or error.status == 429:
-                raise PlatformUnavailable(f"{label} is having trouble (HTTP {error.status}) while {action}: "
-                                          "will retry.") from error
+                raise PlatformUnavailable(f"{label} is having trouble (HTTP {error.status}) while {action}.") \
+                    from error
             raise ConnectorError(f"{label} answered HTTP {error.status} while {action}.") from error
         except requests.ConnectTimeout as error:
-            raise PlatformUnavailable(f"Could not reach {label} while {action}: will retry.") from error
+            raise PlatformUnavailable(f"Could not reach {label} while {action}.") from error
         except requests.Timeout as error:
             if sending:
                 raise SendOutcomeUnknown(f"{label} did not answer in time while {action}: the message may or "
                                          "may not be published.") from error
-            raise PlatformUnavailable(f"{label} did not answer in time while {action}: will retry.") from error
+            raise PlatformUnavailable(f"{label} did not answer in time while {action}.") from error
         except requests.RequestException as error:
-            raise PlatformUnavailable(f"Could not reach {label} while {action}: will retry.") from error
+            raise PlatformUnavailable(f"Could not reach {label} while {action}.") from error
 
     # -- looking up a send whose outcome is unknown -------------------------------------------
 

@@ -110,8 +110,7 @@ class MastodonConnector:
         except (MastodonServerError, MastodonNetworkError) as error:
             if refused := refused_in(error):
                 raise ConnectorError(f"The Mastodon instance cannot be reached: {refused}") from error
-            raise PlatformUnavailable(f"The Mastodon instance is unreachable or failing while {action}: "
-                                      "will retry.") from error
+            raise PlatformUnavailable(f"The Mastodon instance is unreachable or failing while {action}.") from error
         except MastodonNotFoundError as error:
             if sending:
                 raise SendRefused("Mastodon says the status no longer exists.", code="not_found") from error

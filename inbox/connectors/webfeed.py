@@ -86,13 +86,13 @@ class WebFeedConnector:
         except AddressRefused as error:
             raise PlatformUnavailable(f"The feed {url} cannot be read: {error}") from error
         except requests.Timeout as error:
-            raise PlatformUnavailable(f"The feed {url} did not answer in time: will retry.") from error
+            raise PlatformUnavailable(f"The feed {url} did not answer in time.") from error
         except requests.RequestException as error:
-            raise PlatformUnavailable(f"Could not reach the feed {url}: will retry.") from error
+            raise PlatformUnavailable(f"Could not reach the feed {url}.") from error
         if response.status_code == 304:
             return [], state
         if response.status_code >= 500 or response.status_code == 429:
-            raise PlatformUnavailable(f"The feed {url} answered HTTP {response.status_code}: will retry.")
+            raise PlatformUnavailable(f"The feed {url} answered HTTP {response.status_code}.")
         if response.status_code >= 400:
             warnings.append(f"The feed {url} answered HTTP {response.status_code}: check the address.")
             return [], state

@@ -244,17 +244,16 @@ class XConnector:
             if sending:
                 raise SendOutcomeUnknown(f"X failed ({error.response.status_code}) while {action}: the post may "
                                          "or may not be published.") from error
-            raise PlatformUnavailable(f"X is having trouble ({error.response.status_code}) while {action}: "
-                                      "will retry.") from error
+            raise PlatformUnavailable(f"X is having trouble ({error.response.status_code}) while {action}.") from error
         except requests.ConnectTimeout as error:
-            raise PlatformUnavailable(f"Could not reach X while {action}: will retry.") from error
+            raise PlatformUnavailable(f"Could not reach X while {action}.") from error
         except requests.Timeout as error:
             if sending:
                 raise SendOutcomeUnknown(f"X did not answer in time while {action}: the post may or may not "
                                          "be published.") from error
-            raise PlatformUnavailable(f"X did not answer in time while {action}: will retry.") from error
+            raise PlatformUnavailable(f"X did not answer in time while {action}.") from error
         except requests.RequestException as error:
-            raise PlatformUnavailable(f"Could not reach X while {action}: will retry.") from error
+            raise PlatformUnavailable(f"Could not reach X while {action}.") from error
         except tweepy.HTTPException as error:
             raise ConnectorError(f"X answered {error.response.status_code} while {action}.") from error
 

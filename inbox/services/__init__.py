@@ -27,6 +27,7 @@ from .settings import (
     contacts_link,
     inbox_settings_update,
     routing_rule_create,
+    routing_rule_delete,
     routing_rule_update,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "contacts_link",
     "inbox_settings_update",
     "routing_rule_create",
+    "routing_rule_delete",
     "routing_rule_update",
     "conversation_assign",
     "conversation_set_priority",

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from accounts.live import broadcast_on_commit
@@ -29,6 +30,9 @@ HealthListener = Callable[[Channel, str, str], None]  # channel, new status, rea
 _health_listeners: list[HealthListener] = []
 
 MAX_BACKOFF = timedelta(minutes=15)
+# Failed polls in a row (server errors, timeouts; about ten minutes with the backoff) after which a
+# channel is shown as degraded: an outage worth telling people about, not a blip.
+DEGRADED_AFTER_FAILURES = 5
 
 
 def register_health_listener(listener: HealthListener) -> None:
@@ -52,9 +56,11 @@ def connector_for_channel(channel: Channel):
 
 
 def _health_changed(channel: Channel, reason: str) -> None:
+    # Every open page shows it (static/js/channel-health.js), so the event names the channel too.
     broadcast_on_commit(organization_id=channel.organization_id, topic="inbox",
                         event={"type": "channel.health", "channel_id": channel.pk, "status": channel.status,
-                               "reason": reason})
+                               "reason": reason, "handle": channel.handle,
+                               "platform": channel.get_platform_display()})
     for listener in _health_listeners:
         transaction.on_commit(lambda listener=listener: listener(channel, channel.status, reason))
 
@@ -85,13 +91,13 @@ def channel_connect(*, organization: Organization, platform: str, credentials: d
     An account this organization already has is only given new credentials when
     `replace_credentials` says the admin confirmed it (see `channel_reconnect_checked`)."""
     if platform not in Platform.values:
-        raise ValidationError(f"Unknown platform {platform!r}.")
+        raise ValidationError(gettext("Unknown platform “%(platform)s”.") % {"platform": platform})
     if not confirmed_brand_account:
         raise ValidationError(
-            "Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name."
+            gettext("Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name.")
         )
     if account is None:
-        raise ValidationError("The credentials were not checked with the platform.")
+        raise ValidationError(gettext("The credentials were not checked with the platform."))
     same_account = Channel.objects.unscoped().filter(platform=platform, external_account_id=account.external_id)
     if platform != Platform.WEB and same_account.exclude(organization=organization).exists():
         raise _account_taken_elsewhere()
@@ -182,15 +188,25 @@ def backoff_delay(failures: int, *, base_seconds: int = 30) -> timedelta:
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
+@transaction.atomic
 def channel_poll_failed(*, channel: Channel, message: str) -> None:
     now = timezone.now()
     channel.consecutive_failures += 1
     channel.last_poll_error = message
     channel.next_poll_at = now + backoff_delay(channel.consecutive_failures)
-    channel.save(update_fields=["consecutive_failures", "last_poll_error", "next_poll_at"])
-    if channel.consecutive_failures == 5:
-        # Five failures in a row (about ten minutes) is an outage worth telling people about.
-        _health_changed(channel, f"{channel.get_platform_display()} keeps failing: {message}")
+    fields = ["consecutive_failures", "last_poll_error", "next_poll_at"]
+    # The status as it is now: an admin may have paused the channel while this poll ran.
+    channel.status = Channel.objects.unscoped().filter(pk=channel.pk).values_list("status", flat=True).first()
+    degrading = (channel.consecutive_failures >= DEGRADED_AFTER_FAILURES
+                 and channel.status in (ChannelStatus.HEALTHY, ChannelStatus.RATE_LIMITED))
+    if degrading:
+        # What happens next is said where it is shown (inbox/_channel_health.html), in each person's language.
+        fields += _set_status(channel, ChannelStatus.DEGRADED, (
+            f"{channel.get_platform_display()} failed {channel.consecutive_failures} times in a row: {message}"),
+            now=now)
+    channel.save(update_fields=fields)
+    if degrading:
+        _health_changed(channel, channel.status_reason)
 
 
 # -- connecting, testing, removing (pages and API call these) ------------------------------------
@@ -203,11 +219,15 @@ def _check_with_platform(connector, *, which: str = "these credentials") -> Acco
     try:
         return connector.check_credentials()
     except CredentialsRevoked as error:
-        raise ValidationError(f"The platform refused {which}: {error}") from error
+        refused = (gettext("The platform refused the stored credentials: %(error)s") if which == "the stored credentials"
+                   else gettext("The platform refused these credentials: %(error)s"))
+        raise ValidationError(refused % {"error": error}) from error
     except RateLimited as error:
-        raise ValidationError(f"The platform is rate-limiting us; try again after {error.reset_at:%H:%M} UTC.") from error
+        raise ValidationError(gettext("The platform is rate-limiting us; try again after %(time)s.") % {
+            "time": date_format(timezone.localtime(error.reset_at), "H:i")}) from error
     except PlatformUnavailable as error:
-        raise ValidationError(f"The platform could not be reached, try again in a moment: {error}") from error
+        raise ValidationError(gettext("The platform could not be reached, try again in a moment: %(error)s") % {
+            "error": error}) from error
     except ConnectorError as error:
         raise ValidationError(str(error)) from error
 
@@ -220,7 +240,8 @@ def _connector_checked(*, platform: str, credentials: dict[str, Any], connection
     try:
         connector = connector_for(platform, credentials=credentials, settings=options)
     except (KeyError, TypeError, ValueError) as error:
-        raise ValidationError(f"Some connection details are missing or wrong: {error}") from error
+        raise ValidationError(gettext("Some connection details are missing or wrong: %(error)s") % {
+            "error": error}) from error
     return _check_with_platform(connector)
 
 
@@ -232,7 +253,7 @@ def channel_connect_checked(*, organization: Organization, platform: str, creden
     The network call happens outside any transaction: a slow platform must not hold a row lock."""
     if not confirmed_brand_account:
         raise ValidationError(
-            "Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name."
+            gettext("Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name.")
         )
     account = _connector_checked(platform=platform, credentials=credentials, connection=connection)
     return channel_connect(organization=organization, platform=platform, credentials=credentials,
@@ -250,7 +271,7 @@ def channel_reconnect_checked(*, channel: Channel, credentials: dict[str, Any], 
                               % {"channel": channel}, code="confirm_replacement")
     if not confirmed_brand_account:
         raise ValidationError(
-            "Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name."
+            gettext("Confirm that this is a brand account, not a personal one: Vigie posts in the brand's name.")
         )
     account = _connector_checked(platform=channel.platform, credentials=credentials, connection=connection)
     if account.external_id != channel.external_account_id:
@@ -301,7 +322,8 @@ def channels_claim_due(*, now: datetime, limit: int, lease: timedelta) -> list[i
         due = list(
             Channel.objects.unscoped()  # one tick for every organization
             .select_for_update(skip_locked=True)
-            .filter(status__in=[ChannelStatus.HEALTHY, ChannelStatus.RATE_LIMITED], next_poll_at__lte=now)
+            .filter(status__in=[ChannelStatus.HEALTHY, ChannelStatus.DEGRADED, ChannelStatus.RATE_LIMITED],
+                    next_poll_at__lte=now)
             .order_by("next_poll_at")[:limit]
         )
         for channel in due:

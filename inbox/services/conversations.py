@@ -12,10 +12,13 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.live import broadcast_on_commit
 from accounts.models import Membership, Team, User
+from accounts.notifications import notify
 
 from ..models import (
     Activity,
@@ -50,7 +53,7 @@ def _activity(conversation: Conversation, *, actor: User | None, verb: str, **da
 
 def _require_member(organization_id: int, user: User) -> None:
     if not Membership.objects.for_organization(organization_id).filter(user=user).exists():
-        raise ValidationError("Only members of this organization can be assigned.")
+        raise ValidationError(_("Only members of this organization can be assigned."))
 
 
 # --- single steps (no broadcast) ---------------------------------------------------------------
@@ -75,7 +78,7 @@ def _assign(conversation: Conversation, *, assignee: User | None, actor: User | 
 
 def _set_team(conversation: Conversation, *, team: Team | None, actor: User | None) -> Activity | None:
     if team is not None and team.organization_id != conversation.organization_id:
-        raise ValidationError("That team belongs to another organization.")
+        raise ValidationError(_("That team belongs to another organization."))
     if conversation.team_id == (team.pk if team else None):
         return None
     conversation.team = team
@@ -86,13 +89,14 @@ def _set_team(conversation: Conversation, *, team: Team | None, actor: User | No
 def _set_status(conversation: Conversation, *, status: str, actor: User | None,
                 snoozed_until: datetime | None = None, policy=None) -> Activity | None:
     if status not in ConversationStatus.values:
-        raise ValidationError(f"Unknown status {status!r}: choose one of {', '.join(ConversationStatus.values)}.")
+        raise ValidationError(_("Unknown status “%(status)s”: choose one of %(choices)s.") % {
+            "status": status, "choices": ", ".join(str(label) for label in ConversationStatus.labels)})
     now = timezone.now()
     if status == ConversationStatus.SNOOZED:
         if snoozed_until is None or snoozed_until <= now:
-            raise ValidationError("Snooze needs a time in the future.")
+            raise ValidationError(_("Snooze needs a time in the future."))
     elif snoozed_until is not None:
-        raise ValidationError("Only a snoozed conversation has a wake-up time.")
+        raise ValidationError(_("Only a snoozed conversation has a wake-up time."))
     if status == conversation.status and snoozed_until == conversation.snoozed_until:
         return None
     previous = conversation.status
@@ -118,7 +122,7 @@ def _set_status(conversation: Conversation, *, status: str, actor: User | None,
 
 def _set_priority(conversation: Conversation, *, priority: int, actor: User | None, policy=None) -> Activity | None:
     if priority not in Priority.values:
-        raise ValidationError("Choose a priority: low, normal, high or urgent.")
+        raise ValidationError(_("Choose a priority: low, normal, high or urgent."))
     if conversation.priority == priority:
         return None
     previous = conversation.priority
@@ -238,7 +242,7 @@ def _mentioned_members(organization_id: int, text: str) -> list[User]:
 def note_add(*, conversation: Conversation, author: User, text: str) -> Note:
     text = (text or "").strip()
     if not text:
-        raise ValidationError("A note cannot be empty.")
+        raise ValidationError(_("A note cannot be empty."))
     note = Note.objects.create(organization_id=conversation.organization_id, conversation=conversation, author=author, text=text)
     mentioned = _mentioned_members(conversation.organization_id, text)
     if mentioned:
@@ -248,10 +252,17 @@ def note_add(*, conversation: Conversation, author: User, text: str) -> Note:
                             data={"note_id": note.pk, "mentioned": [u.display_name for u in mentioned]})
     conversation.save(update_fields=["updated_at"])
     _broadcast([conversation], reason="note")
+    link = reverse("conversation", kwargs={"organization_slug": conversation.organization.slug,
+                                           "pk": conversation.pk}) + f"#note-{note.pk}"
+    who = conversation.contact.handle or conversation.contact.name
     for user in mentioned:
-        broadcast_on_commit(organization_id=conversation.organization_id, topic=f"user.{user.pk}",
-                            event={"type": "note.mentioned", "conversation_id": conversation.pk, "note_id": note.pk,
-                                   "by": author.display_name})
+        if user.pk == author.pk:
+            continue
+        # Written in the recipient's language: the title is shown and e-mailed as stored.
+        with translation.override(user.language or conversation.organization.language):
+            title = _("%(author)s mentioned you in a note on %(contact)s's conversation: “%(text)s”") % {
+                "author": author.display_name, "contact": who, "text": text[:120]}
+        notify(organization_id=conversation.organization_id, recipient=user, kind="mention", title=title, link=link)
     return note
 
 
@@ -276,11 +287,13 @@ def conversations_bulk_update(*, conversations, action: str, actor: User | None,
                               priority: int | None = None, tags: Iterable[str] = (), team: Team | None = None) -> int:
     """Apply one action to many conversations (one transaction, one live event). Returns how many changed."""
     if action not in BULK_ACTIONS:
-        raise ValidationError(f"Unknown bulk action {action!r}: choose one of {', '.join(BULK_ACTIONS)}.")
+        raise ValidationError(_("Unknown bulk action “%(action)s”: choose one of %(choices)s.") % {
+            "action": action, "choices": ", ".join(BULK_ACTIONS)})
     # Locked in id order, like ingestion, so the two never wait on each other in a circle.
     conversations = list(conversations.select_for_update(of=("self",)).order_by("pk")[: BULK_LIMIT + 1])
     if len(conversations) > BULK_LIMIT:
-        raise ValidationError(f"Bulk actions are limited to {BULK_LIMIT} conversations at once: narrow the filter.")
+        raise ValidationError(_("Bulk actions are limited to %(limit)s conversations at once: narrow the filter.") % {
+            "limit": BULK_LIMIT})
     tags = list(tags)
     policy_of = _policy_cache()
     activities: list[Activity] = []

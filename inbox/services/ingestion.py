@@ -524,6 +524,7 @@ def _thread(channel, fresh, classifications, contacts, now, result: IngestResult
                 decision = route(rules, RoutingInput(
                     text=item.text, language=classification.language, sentiment=classification.sentiment,
                     followers=contact.followers, channel_id=channel.pk, kind=item.kind,
+                    needs_answer=classification.needs_answer,
                 ))
                 conversation = Conversation(
                     organization_id=organization_id, channel=channel, contact_id=contact.pk, thread_key=key,

@@ -12,6 +12,7 @@ from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.live import broadcast_on_commit
 from accounts.models import User
@@ -50,18 +51,35 @@ def _event(message: Message, kind: str) -> None:
     )
 
 
+def _refresh_reply_failure(organization_id: int, conversation_id: int) -> None:
+    """Copy the latest reply's failure (or its absence) onto the conversation, for its row and
+    the "Failed sends" view. The latest reply decides: a newer reply queued or sent after a
+    failed one clears the badge, a retry clears it until the outcome is known."""
+    latest = (
+        Message.objects.for_organization(organization_id)
+        .filter(conversation_id=conversation_id, direction=Direction.OUTBOUND).exclude(state=DeliveryState.DRAFT)
+        .order_by("-created_at", "-pk").only("state", "error", "error_code").first()
+    )
+    failed = latest is not None and latest.state == DeliveryState.FAILED
+    Conversation.objects.for_organization(organization_id).filter(pk=conversation_id).update(
+        reply_failure_code=(latest.error_code or "failed") if failed else "",
+        reply_failure=latest.error[:500] if failed else "",
+    )
+
+
 def _check_channel(conversation: Conversation, channel: Channel, *, confirm_other_channel: bool) -> None:
     if channel.organization_id != conversation.organization_id:
-        raise ValidationError("That channel belongs to another organization.")
+        raise ValidationError(_("That channel belongs to another organization."))
     if channel.platform != conversation.channel.platform:
         raise ValidationError(
-            f"This conversation is on {conversation.channel.get_platform_display()}: "
-            f"it cannot be answered from a {channel.get_platform_display()} account."
+            _("This conversation is on %(platform)s: it cannot be answered from a %(other)s account.") % {
+                "platform": conversation.channel.get_platform_display(), "other": channel.get_platform_display()}
         )
     if channel.status == ChannelStatus.DISABLED:
-        raise ValidationError(f"{channel.handle} is paused by an admin: nothing is sent from it until it is resumed.")
+        raise ValidationError(_("%(channel)s is paused by an admin: nothing is sent from it until it is resumed.") % {
+            "channel": channel.handle})
     if channel.platform == "web":
-        raise ValidationError("Web monitoring is read-only: answer the author on their own site or by e-mail.")
+        raise ValidationError(_("Web monitoring is read-only: answer the author on their own site or by e-mail."))
     if channel.pk != conversation.channel_id and not confirm_other_channel:
         raise ReplyNeedsConfirmation(
             f"This conversation came in on {conversation.channel.handle}; you chose to answer as {channel.handle}. "
@@ -74,10 +92,11 @@ def _check_channel(conversation: Conversation, channel: Channel, *, confirm_othe
 def _check_text(channel: Channel, text: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise ValidationError("The reply is empty.")
+        raise ValidationError(_("The reply is empty."))
     limit = channel.reply_length_limit
     if limit and len(text) > limit:
-        raise ValidationError(f"{channel.get_platform_display()} accepts {limit} characters; this reply has {len(text)}.")
+        raise ValidationError(_("%(platform)s accepts %(limit)s characters; this reply has %(length)s.") % {
+            "platform": channel.get_platform_display(), "limit": limit, "length": len(text)})
     return text
 
 
@@ -87,8 +106,8 @@ def draft_save(*, conversation: Conversation, author: User, text: str, channel: 
     """Keep what someone is writing on the server, so a backup who takes over sees it."""
     channel = channel or conversation.channel
     if channel.organization_id != conversation.organization_id:
-        raise ValidationError("That channel belongs to another organization.")
-    draft, _ = Message.objects.for_organization(conversation.organization_id).update_or_create(
+        raise ValidationError(_("That channel belongs to another organization."))
+    draft, _created = Message.objects.for_organization(conversation.organization_id).update_or_create(
         organization_id=conversation.organization_id, conversation=conversation, author_user=author,
         state=DeliveryState.DRAFT,
         defaults={
@@ -115,7 +134,7 @@ def reply_compose(*, conversation: Conversation, author: User, text: str, channe
     text = _check_text(channel, text)
     private = conversation.is_private if is_private is None else is_private
     if conversation.is_private and not private:
-        raise ValidationError("This is a private conversation: the answer must be private too.")
+        raise ValidationError(_("This is a private conversation: the answer must be private too."))
 
     if seen_up_to_message_id is not None and not confirm_after_other_reply:
         newer = (
@@ -154,6 +173,7 @@ def reply_compose(*, conversation: Conversation, author: User, text: str, channe
     if conversation.assignee_id is None:
         conversation.assignee = author
         conversation.save(update_fields=["assignee", "updated_at"])
+    _refresh_reply_failure(conversation.organization_id, conversation.pk)
     _event(message, "message.queued")
     _enqueue_send(message)
     return message
@@ -223,13 +243,15 @@ def _enqueue_send(message: Message) -> None:
 def reply_retry(*, message: Message, actor: User) -> Message:
     message = Message.objects.for_organization(message.organization_id).select_for_update().get(pk=message.pk)
     if message.state != DeliveryState.FAILED:
-        raise ValidationError("Only a failed reply can be retried.")
+        raise ValidationError(_("Only a failed reply can be retried."))
     if message.channel.status == ChannelStatus.NEEDS_RECONNECT:
-        raise ValidationError(f"{message.channel.handle} needs to be reconnected before this reply can go out.")
+        raise ValidationError(_("%(channel)s needs to be reconnected before this reply can go out.") % {
+            "channel": message.channel.handle})
     message.state = DeliveryState.QUEUED
     message.error = ""
     message.error_code = ""
     message.save(update_fields=["state", "error", "error_code"])
+    _refresh_reply_failure(message.organization_id, message.conversation_id)
     _event(message, "message.queued")
     _enqueue_send(message)
     return message
@@ -266,6 +288,7 @@ def message_mark_sent(*, message: Message, external_id: str, url: str = "", raw:
     Activity.objects.create(organization_id=message.organization_id, conversation=conversation, actor=message.author_user,
                             verb=ActivityVerb.REPLY_SENT, created_at=now, data={"message_id": message.pk,
                                                                                "external_id": external_id})
+    _refresh_reply_failure(message.organization_id, message.conversation_id)
     _event(message, "message.sent")
     return message
 
@@ -279,5 +302,6 @@ def message_mark_failed(*, message: Message, error: str, code: str = "") -> Mess
     Activity.objects.create(organization_id=message.organization_id, conversation_id=message.conversation_id,
                             actor=message.author_user, verb=ActivityVerb.REPLY_FAILED, created_at=timezone.now(),
                             data={"message_id": message.pk, "error": error})
+    _refresh_reply_failure(message.organization_id, message.conversation_id)
     _event(message, "message.failed")
     return message

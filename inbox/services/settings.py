@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Team
 
@@ -42,9 +43,9 @@ def _rule_values(organization: Organization, *, conditions, team: Team | None, t
     except (TypeError, ValueError) as error:
         raise ValidationError({"conditions": str(error)}) from None
     if team is not None and team.organization_id != organization.pk:
-        raise ValidationError({"team": "That team belongs to another organization."})
+        raise ValidationError({"team": _("That team belongs to another organization.")})
     if any(tag.organization_id != organization.pk for tag in tags):
-        raise ValidationError({"tags": "That tag belongs to another organization."})
+        raise ValidationError({"tags": _("That tag belongs to another organization.")})
 
 
 @transaction.atomic
@@ -75,13 +76,17 @@ def routing_rule_update(*, rule: RoutingRule, **values) -> RoutingRule:
     return rule
 
 
+def routing_rule_delete(*, rule: RoutingRule) -> None:
+    rule.delete()
+
+
 @transaction.atomic
 def contacts_link(*, contact: Contact, other: Contact, display_name: str = "") -> Person:
     """Say that two platform contacts are one person, so their histories show together."""
     if contact.organization_id != other.organization_id:
-        raise ValidationError("Those contacts belong to different organizations.")
+        raise ValidationError(_("Those contacts belong to different organizations."))
     if contact.pk == other.pk:
-        raise ValidationError("A contact cannot be linked to itself.")
+        raise ValidationError(_("A contact cannot be linked to itself."))
     person = contact.person or other.person
     if person is None:
         person = Person.objects.create(organization_id=contact.organization_id,

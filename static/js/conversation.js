@@ -19,18 +19,49 @@
         inbox.tickSla();
       });
   }
+  // The activity list only: the rest of the side panel holds a form someone may be typing in.
+  function refreshActivity() {
+    return fetch(page.dataset.sideUrl, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r); })
+      .then(function (html) {
+        const template = document.createElement("template");
+        template.innerHTML = html;
+        const fresh = template.content.getElementById("activity");
+        const current = document.getElementById("activity");
+        if (fresh && current) current.replaceWith(fresh);
+      });
+  }
   function refreshAll() {
     refresh("thread", page.dataset.threadUrl);
     refresh("conversation-header", page.dataset.headerUrl);
+    refreshActivity();
   }
   document.body.addEventListener("vigie:thread-changed", function () { refresh("thread", page.dataset.threadUrl); });
-  document.addEventListener("vigie:acted", function () { refresh("conversation-header", page.dataset.headerUrl); });
+  document.addEventListener("vigie:acted", function () { refresh("conversation-header", page.dataset.headerUrl); refreshActivity(); });
   document.addEventListener("vigie:caught-up", refreshAll);
   document.addEventListener("vigie:live", function (event) {
     const data = event.detail;
     if (data.type === "presence" && data.conversation_id === conversationId) return showPresence(data.people);
     const ids = data.conversation_ids || (data.conversation_id ? [data.conversation_id] : []);
     if (ids.indexOf(conversationId) !== -1) refreshAll();
+  });
+
+  // --- retrying a failed reply: its progress (queued, sending) and outcome arrive live ----------
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    const button = event.target.closest && event.target.closest("[data-retry]");
+    if (!button) return;
+    button.textContent = _("Retrying…");
+    button.setAttribute("aria-busy", "true");
+  });
+  document.body.addEventListener("htmx:responseError", function (event) {
+    const button = event.target.closest && event.target.closest("[data-retry]");
+    if (!button) return;
+    button.removeAttribute("aria-busy");
+    button.textContent = _("Retry");
+    const refusal = document.createElement("span");
+    refusal.className = "error";
+    refusal.textContent = event.detail.xhr.responseText;
+    button.after(refusal);
   });
 
   // --- presence -----------------------------------------------------------------------------------
@@ -87,6 +118,12 @@
       document.getElementById("identity-platform").textContent = chosen.dataset.platform;
       send.textContent = send.dataset.labelTemplate.replace("%(handle)s", chosen.dataset.handle).replace("%(platform)s", chosen.dataset.platform);
       form.classList.toggle("other-channel", channel.value !== homeChannel);
+      // Said before anyone writes: a paused or disconnected account would fail the reply.
+      const channelWarning = document.getElementById("channel-warning");
+      if (channelWarning) {
+        channelWarning.textContent = chosen.dataset.warning || "";
+        channelWarning.hidden = !chosen.dataset.warning;
+      }
     }
     function updateCount() {
       const limit = Number(option().dataset.limit || 0);

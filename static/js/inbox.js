@@ -83,7 +83,9 @@
   const rowsBody = document.getElementById("rows");
   const newBar = document.getElementById("new-bar");
   const newCount = document.getElementById("new-count");
-  const filterQuery = inbox.dataset.filterQuery;
+  let filterQuery = inbox.dataset.filterQuery;
+  // New conversations nobody has opened yet count in the tab's title and icon.
+  if (window.vigieBadge) window.vigieBadge.set("inbox", Number(inbox.dataset.newCount) || 0);
   const rowsUrl = inbox.dataset.rowsUrl;
   const pendingNew = new Set();
   let selected = -1;
@@ -104,8 +106,9 @@
   }
   function current() { return rows()[selected]; }
 
-  function rowsFor(ids) {
-    const url = rowsUrl + "?" + filterQuery + (filterQuery ? "&" : "") + "ids=" + ids.join(",");
+  function rowsFor(ids, query) {
+    query = query === undefined ? filterQuery : query;
+    const url = rowsUrl + "?" + query + (query ? "&" : "") + "ids=" + ids.join(",");
     return fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" }).then(function (r) { return r.text(); });
   }
 
@@ -130,10 +133,27 @@
           pendingNew.add(row.dataset.id);
         }
       });
-      ids.forEach(function (id) {
-        const existing = document.getElementById("conversation-" + id);
-        if (existing && !freshIds.has(String(id))) existing.classList.add("left-view");
+      // Rows that no longer match the view (closed, snoozed, given to someone else) stay until
+      // the next reload, dimmed, but showing what changed: the new status, assignee, tags, snooze.
+      const left = ids.filter(function (id) {
+        return document.getElementById("conversation-" + id) && !freshIds.has(String(id));
       });
+      if (left.length) {
+        rowsFor(left, "status=all").then(function (html) {
+          const unfiltered = document.createElement("template");
+          unfiltered.innerHTML = "<table><tbody>" + html + "</tbody></table>";
+          unfiltered.content.querySelectorAll("tr.row").forEach(function (row) {
+            const existing = document.getElementById(row.id);
+            if (!existing) return;
+            const wasSelected = existing.classList.contains("selected");
+            existing.replaceWith(row);
+            row.classList.add("left-view");
+            row.classList.toggle("selected", wasSelected);
+            if (wasSelected) row.setAttribute("aria-selected", "true");
+          });
+          tickSla();
+        });
+      }
       if (pendingNew.size) {
         newCount.textContent = pendingNew.size;
         newBar.hidden = false;
@@ -161,6 +181,32 @@
   });
   document.body.addEventListener("vigie:bulk-done", reload);
 
+  // Filters apply as they change; the address keeps them (a reload or a shared link shows the
+  // same list). Typing in the search box waits for a pause.
+  const filtersForm = document.getElementById("filters");
+  if (filtersForm) {
+    document.getElementById("apply-filters").hidden = true;
+    let searchTimer = null;
+    function applyFilters() {
+      const params = new URLSearchParams();
+      new FormData(filtersForm).forEach(function (value, key) { if (value !== "") params.append(key, value); });
+      if (params.get("sort") === "recent") params.delete("sort");
+      filterQuery = params.toString();
+      inbox.dataset.filterQuery = filterQuery;
+      history.replaceState(null, "", location.pathname + (filterQuery ? "?" + filterQuery : ""));
+      reload();
+    }
+    filtersForm.addEventListener("change", function (event) {
+      if (event.target.id !== "search") applyFilters();
+    });
+    filtersForm.addEventListener("input", function (event) {
+      if (event.target.id !== "search") return;
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(applyFilters, 350);
+    });
+    filtersForm.addEventListener("submit", function (event) { event.preventDefault(); clearTimeout(searchTimer); applyFilters(); });
+  }
+
   // Counters beside the views: refreshed at most every 2 s while events flow.
   let countsTimer = null;
   function refreshCounts() {
@@ -168,6 +214,7 @@
     countsTimer = setTimeout(function () {
       countsTimer = null;
       fetch(inbox.dataset.countsUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (counts) {
+        if (window.vigieBadge) window.vigieBadge.set("inbox", counts.new || 0);
         Object.keys(counts).forEach(function (key) {
           const badge = document.querySelector('[data-count="' + key + '"]');
           if (badge) badge.textContent = counts[key];

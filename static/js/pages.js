@@ -29,6 +29,14 @@
     }
   });
 
+  // An admin changed this person's role or removed them: the open page follows at once (menus and
+  // buttons of the new role; nothing more of this organization once removed).
+  document.addEventListener("vigie:live", function (event) {
+    const type = event.detail && event.detail.type;
+    if (type === "membership.changed") window.location.reload();
+    else if (type === "membership.removed") window.location.assign("/");
+  });
+
   // Swapped-in fragments (htmx, live updates) may bring swatches of their own.
   document.addEventListener("htmx:afterSwap", function (event) { applyBrands(event.target); });
 

@@ -74,3 +74,24 @@ async def test_ping_pong_keeps_the_connection_honest():
     await communicator.send_json_to({"type": "ping"})
     assert await communicator.receive_json_from() == {"type": "pong"}
     await communicator.disconnect()
+
+
+async def test_a_removed_member_is_told_and_disconnected_and_a_role_change_reaches_the_open_page():
+    from accounts import services
+    from accounts.models import Membership
+    from accounts.roles import Role
+
+    organization = await database_sync_to_async(OrganizationFactory)(slug="ws-removal")
+    await database_sync_to_async(member)(organization, Role.ADMIN)  # someone stays admin
+    user = await database_sync_to_async(member)(organization, Role.LEAD)
+    membership = await database_sync_to_async(
+        lambda: Membership.objects.for_organization(organization).get(user=user))()
+    communicator = organization_socket(user, "ws-removal")
+    await communicator.connect()
+    await communicator.receive_json_from()
+    await database_sync_to_async(services.membership_change_role)(membership=membership, role=Role.VIEWER)
+    assert await communicator.receive_json_from(timeout=2) == {"type": "membership.changed", "role": "viewer"}
+    await database_sync_to_async(services.membership_remove)(membership=membership)
+    assert await communicator.receive_json_from(timeout=2) == {"type": "membership.removed"}
+    closed = await communicator.receive_output(timeout=2)
+    assert closed == {"type": "websocket.close", "code": CLOSE_NOT_A_MEMBER}

@@ -41,6 +41,7 @@ def test_pages_work_under_the_policy_without_a_single_violation(desk, login, san
     assert page.evaluate("window.__cspViolations") == []
 
     # The language menu submits itself (formerly an onchange attribute).
+    page.click(".user-menu summary")  # "Log out" lives in the user menu
     page.click("form[action$='/logout/'] button")
     page.goto(f"{base}/login/")
     page.select_option("#language", "fr")

@@ -76,7 +76,7 @@ def test_list_filters(api_for, agent, organization, channel):
 def test_bad_filters_are_explained(api_for, agent, organization):
     response = api_for(agent).get(url("conversation-list", organization), {"status": "archived"})
     assert response.status_code == 400
-    assert "Unknown status 'archived'" in response.content.decode()
+    assert "Unknown status “archived”" in response.content.decode()
 
 
 def test_cursor_pagination(api_for, agent, organization, channel):

@@ -171,7 +171,7 @@ def test_routing_rules_set_team_tags_and_priority(channel, organization):
                                conditions={"languages": ["en"]}, is_active=False, priority=Priority.LOW)
     ingest(channel, [
         platform_item("a", "Quand serai-je REMBOURSÉ ? C'est inadmissible, honteux !", author="u1"),
-        platform_item("b", "Thanks for the lovely flight", author="u2", followers=90_000),
+        platform_item("b", "Can I change my seat on tomorrow's flight?", author="u2", followers=90_000),
         platform_item("c", "Je voudrais changer mon siège", author="u3"),
     ])
     by_author = {c.contact.external_id: c for c in Conversation.objects.for_organization(organization).select_related("contact")}
@@ -182,6 +182,18 @@ def test_routing_rules_set_team_tags_and_priority(channel, organization):
     assert b.team == vip and b.priority == Priority.URGENT
     assert c.team is None and c.priority == Priority.NORMAL and not c.tags.exists()
     assert a.activities.filter(verb="routed").get().data == {"rules": ["Refunds", "Angry"]}
+
+
+@pytest.mark.parametrize("text", ["ok thanks", "ok merci", "Thanks for the lovely flight 👏", "Super, merci beaucoup !"])
+def test_a_polite_thank_you_from_a_big_account_is_routed_but_never_made_urgent(channel, organization, text):
+    vip = TeamFactory(organization=organization, name="VIP")
+    RoutingRule.objects.create(organization=organization, name="Influencers", position=1,
+                               conditions={"min_followers": 50_000}, team=vip, priority=Priority.URGENT)
+    ingest(channel, [platform_item("t", text, author="star", followers=2_000_000),
+                     platform_item("q", "Mon vol est annulé, je fais comment ?", author="star2", followers=2_000_000)])
+    by_author = {c.contact.external_id: c for c in Conversation.objects.for_organization(organization).select_related("contact")}
+    assert by_author["star"].team == vip and by_author["star"].priority == Priority.NORMAL
+    assert by_author["star2"].team == vip and by_author["star2"].priority == Priority.URGENT
 
 
 def test_unparsable_items_are_kept_as_dead_letters_and_the_rest_goes_through(channel, organization):

@@ -17,7 +17,7 @@ from inbox.models import Channel, ChannelStatus, Conversation, DeliveryState, Me
 from inbox.services import channels as channel_services
 from inbox.services import reply_retry
 from inbox.tasks import poll_channel, send_message
-from tests.factories import ChannelFactory, MessageFactory, OrganizationFactory, member
+from tests.factories import ChannelFactory, MessageFactory, member
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,23 +55,6 @@ def sandbox_channel(organization, sandbox, platform: str = "x", **options) -> Ch
 def messages_of(channel) -> list[str]:
     return sorted(Message.objects.for_organization(channel.organization_id).filter(channel=channel)
                   .values_list("external_id", flat=True))
-
-
-@pytest.fixture
-def org(db):
-    return OrganizationFactory(slug="airdemo-tasks")
-
-
-@pytest.fixture
-def health_events():
-    seen = []
-
-    def listener(channel, status, reason):
-        seen.append((channel.pk, status, reason))
-
-    channel_services.register_health_listener(listener)
-    yield seen
-    channel_services._health_listeners.remove(listener)
 
 
 # -- polling ----------------------------------------------------------------------------------------

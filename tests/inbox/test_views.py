@@ -129,7 +129,7 @@ def test_another_organizations_pages_answer_404(client_for, outsider, organizati
 def test_counts_endpoint(client_for, agent, organization, conversation):
     ConversationFactory(organization=organization, assignee=agent)
     counts = client_for(agent).get(page("inbox-counts", organization)).json()
-    assert counts == {"open": 2, "mine": 1, "unassigned": 1, "breached": 0}
+    assert counts == {"open": 2, "new": 2, "mine": 1, "unassigned": 1, "breached": 0, "failed": 0}
 
 
 def test_notes_about_the_person_are_kept_for_the_next_one(client_for, agent, organization, conversation):

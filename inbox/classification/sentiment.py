@@ -1,305 +1,41 @@
-"""Language detection and sentiment scoring for mentions (French and English).
+"""Sentiment of a mention: the VADER rules, parameterised by language.
 
-How it works (paste-able for the README):
-
-    Language: a mention is first put to a vote of unambiguous function words
-    ("le", "vous", "pas", "j'" vs "the", "my", "is", "don't"); only texts the
-    vote cannot settle (very short, mixed, no function words) go to Lingua
-    (`lingua-language-detector`), built for French and English only, in
-    high-accuracy mode, lazily and once per process. A "fr"/"en" hint from the
-    platform (X, Mastodon and Bluesky send one) is trusted as is. Anything with
-    no letters left once URLs, @handles, #hashtags and flight numbers are
-    removed is "" (unknown).
-
-    Sentiment: the VADER rules (Hutto & Gilbert 2014: lexicon valences,
-    boosters, 3-word negation window, ALL-CAPS and "!!!" emphasis, "but"
-    contrast, compound = s / sqrt(s² + 15)) run over one shared tokenisation.
-    English uses the lexicon, negations and boosters shipped by the
-    `vaderSentiment` package. French has no maintained VADER on PyPI (the
-    `vaderSentiment-fr` port is a 2021 machine translation of the English
-    lexicon that depends on fuzzywuzzy, is slow and scores "génial" at 0.6),
-    so French uses a hand-built lexicon in this module: customer-care and
-    airline vocabulary ("retard", "annulé", "honteux", "remboursement",
-    "merci", "bravo"...), "ne/n' ... pas/jamais/rien/aucun" negation counted
-    once, "très/trop/vraiment" boosters, "mais" contrast, unaccented spellings
-    and stretched words ("merciii"). In both languages a negation flips a
-    word once and never reaches past a sentence end (".", "!", "?"). Both languages share an emoji table
-    (😡 🙏 👍 ...), airline phrases ("nobody answers", "personne ne répond")
-    and hashtag suffixes (#AirDemoFail). Labels: compound < -0.05 negative,
-    > 0.05 positive, otherwise neutral (VADER's published thresholds).
-
-Everything here is pure data after the first call: deterministic, thread-safe,
-no network. Typical tweet-length cost is a few tens of microseconds per text on
-one core; run ``python bench/classify.py`` to measure.
+The VADER rules (Hutto & Gilbert 2014: lexicon valences, boosters, 3-word negation window,
+ALL-CAPS and "!!!" emphasis, "but" contrast, compound = s / sqrt(s² + 15)) run over the shared
+tokenisation. English uses the lexicon, negations and boosters of the `vaderSentiment`
+package; French uses the hand-built lexicon below (no maintained French VADER exists on PyPI).
+Sarcasm the lexicon would read as praise ("merci pour rien", "bravo… 🤬", "great job losing
+my bag") is caught in `sarcasm.py` and turned negative.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import string
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from vaderSentiment import vaderSentiment as _vader
 
-__all__ = [
-    "NEGATIVE_THRESHOLD",
-    "POSITIVE_THRESHOLD",
-    "Classification",
-    "SentimentLabel",
-    "classify",
-    "classify_many",
-    "detect_language",
-    "score_sentiment",
-    "sentiment_label",
-]
-
-SentimentLabel = Literal["negative", "neutral", "positive"]
-
-# VADER's own recommended cut-offs on the compound score, kept so our labels
-# mean the same as in the literature the support team may compare us with.
-NEGATIVE_THRESHOLD = -0.05
-POSITIVE_THRESHOLD = 0.05
-
-SUPPORTED_LANGUAGES = frozenset({"fr", "en"})
-
-
-@dataclass(frozen=True, slots=True)
-class Classification:
-    language: str  # "fr", "en" or "" when unknown
-    sentiment: float  # VADER compound score in [-1, 1]
-    sentiment_label: SentimentLabel
-
-
-def sentiment_label(score: float) -> SentimentLabel:
-    if score < NEGATIVE_THRESHOLD:
-        return "negative"
-    if score > POSITIVE_THRESHOLD:
-        return "positive"
-    return "neutral"
-
-
-# ---------------------------------------------------------------------------
-# Tokenisation, shared by the language vote and the sentiment rules
-# ---------------------------------------------------------------------------
-
-_URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-# Emoji are often glued to words ("nul😡😡"); each one becomes its own token.
-# Skin tones, ZWJ sequences and variation selectors are folded into the base.
-_EMOJI_RE = re.compile(
-    "([\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff])"
-    "[\ufe0f\u200d\U0001f3fb-\U0001f3ff\u2640\u2642]*"
-)
-_STRIP_CHARS = string.punctuation + "«»“”„…¿¡–—‘’·•"
-_ELISIONS = frozenset({"l", "d", "j", "n", "m", "t", "s", "c", "qu", "jusqu", "lorsqu", "puisqu"})
-# Negation and "no" never reach across a sentence end ("Aucune info. Honteux").
-_SENTENCE_END = frozenset(".!?;")
-_BOUNDARY = "|"
-_STRETCHED_RE = re.compile(r"(\w)\1{2,}")
-# Flight numbers (AD1234), airport codes (CDG) and numbers say nothing about
-# the language and pull Lingua towards English.
-_FLIGHT_OR_NUMBER_RE = re.compile(r"\b[A-Za-z]{2}\d{2,4}\b|\b[A-Z]{3}\b|\d+")
-
-
-def _tokenize(text: str) -> list[str]:
-    """Split like VADER (whitespace, edge punctuation stripped, emoticons kept).
-
-    Differences on purpose: @handles and URLs are dropped (they carry no
-    sentiment and break the 3-word windows), emoji are split off words, and
-    French elisions become two tokens so that "n'" can act as a negation.
-    """
-    if "http" in text or "www." in text:
-        text = _URL_RE.sub(" ", text)
-    if "’" in text:
-        text = text.replace("’", "'")
-    tokens: list[str] = []
-    append = tokens.append
-    for raw in text.split():
-        if raw[0] == "@":
-            continue
-        if not raw.isascii() and _EMOJI_RE.search(raw):
-            for piece in _EMOJI_RE.split(raw):
-                if not piece:
-                    continue
-                if piece in _EMOJI_VALENCE:
-                    append(piece)
-                else:
-                    _append_word(piece, append)
-            continue
-        _append_word(raw, append)
-    return tokens
-
-
-def _append_word(raw: str, append: Callable[[str], None]) -> None:
-    if raw in _EMOTICONS:
-        append(raw)
-        return
-    word = raw.strip(_STRIP_CHARS)
-    if word and raw[-1] in _SENTENCE_END:
-        _append_word(raw.rstrip(_STRIP_CHARS), append)
-        append(_BOUNDARY)
-        return
-    if raw[0] == "#" and word:
-        # Hashtags keep their "#": "#AirDemoFail" is scored by suffix, and
-        # the language vote must not count "#merci" as running French.
-        append("#" + word)
-        return
-    if not word:
-        return
-    if "'" in word:
-        head, _, tail = word.partition("'")
-        if tail and head.lower() in _ELISIONS:
-            append(head + "'")
-            word = tail
-    append(word)
-
-
-# ---------------------------------------------------------------------------
-# Language detection
-# ---------------------------------------------------------------------------
-
-# Function words that are (almost) never used in the other language. Words
-# shared by both ("on", "a", "me", "son", "plus", "must") are left out.
-_FRENCH_MARKERS = frozenset(
-    """
-    le la les un une des du au aux et est sont pas je tu il elle nous vous ils elles mon ma mes ton ta
-    tes votre vos notre nos leur leurs ce cette ces qui que quoi quand pourquoi comment pour avec sans
-    dans sur chez mais ou où très trop bien merci bonjour bonsoir toujours rien personne encore depuis
-    ai avez avons suis sommes êtes été être fait faire peut peux veux vol vols retard annulé valise
-    bagages aujourd'hui hier demain ne y en ça cela ici déjà jamais aucun aucune alors donc car après
-    avant avion billet remboursement aide svp stp c' j' l' d' n' qu' m' s' t' moi toi lui était
-    """.split()
-)
-_ENGLISH_MARKERS = frozenset(
-    """
-    the an and is are was were not no my your our their this that these those with without for from
-    to of in at it it's i i'm i've i'll you we they have has had been be do does did don't can't
-    won't didn't isn't wasn't doesn't still again any anyone nobody thanks thank please what when
-    where why how flight flights delayed cancelled canceled bag bags luggage refund help today
-    yesterday tomorrow just get got been would could should will there here after before about
-    hours over us him her who which ever never really
-    """.split()
-)
-
-_detector = None
-_detector_lock = threading.Lock()
-
-
-def _lingua_detector():
-    """Build the Lingua detector once per process, on first need.
-
-    Built lazily so web processes that never classify do not pay for it.
-    High-accuracy mode: the vote already settles the easy texts, Lingua only
-    sees the short and mixed ones, where the trigram-only low-accuracy mode
-    loses most.
-    """
-    global _detector
-    if _detector is None:
-        with _detector_lock:
-            if _detector is None:
-                from lingua import Language, LanguageDetectorBuilder
-
-                _detector = (
-                    LanguageDetectorBuilder.from_languages(Language.FRENCH, Language.ENGLISH)
-                    .with_preloaded_language_models()
-                    .build()
-                )
-    return _detector
-
-
-def _iso(language) -> str:
-    if language is None:
-        return ""
-    code = language.iso_code_639_1.name.lower()
-    return code if code in SUPPORTED_LANGUAGES else ""
-
-
-def _vote(tokens: Sequence[str]) -> tuple[str, bool]:
-    """Return (language, decided) from function words alone."""
-    fr = en = 0
-    for token in tokens:
-        word = token.lower()
-        if word in _FRENCH_MARKERS:
-            fr += 1
-        elif word in _ENGLISH_MARKERS:
-            en += 1
-        elif "-" in word:  # "est-il", "peut-être", "check-in"
-            head = word.split("-", 1)[0]
-            if head in _FRENCH_MARKERS:
-                fr += 1
-            elif head in _ENGLISH_MARKERS:
-                en += 1
-    if fr >= 2 and fr >= 3 * en:
-        return "fr", True
-    if en >= 2 and en >= 3 * fr:
-        return "en", True
-    return ("fr" if fr > en else "en" if en > fr else ""), False
-
-
-def _text_for_lingua(text: str) -> str:
-    """Keep only words a language model can learn from."""
-    if "http" in text or "www." in text:
-        text = _URL_RE.sub(" ", text)
-    words = [w for w in text.split() if w[0] not in "@#"]
-    cleaned = _FLIGHT_OR_NUMBER_RE.sub(" ", " ".join(words))
-    return cleaned if any(ch.isalpha() for ch in cleaned) else ""
-
-
-def _detect(text: str, tokens: Sequence[str]) -> str:
-    language, decided = _vote(tokens)
-    if decided:
-        return language
-    cleaned = _text_for_lingua(text)
-    if not cleaned:
-        return ""
-    detected = _iso(_lingua_detector().detect_language_of(cleaned))
-    return detected or language
-
-
-def detect_language(text: str, *, hint: str | None = None) -> str:
-    """Return "fr", "en" or "" (no letters, or undecidable)."""
-    if hint in SUPPORTED_LANGUAGES:
-        return hint
-    if not text or not text.strip():
-        return ""
-    return _detect(text, _tokenize(text))
-
-
-# ---------------------------------------------------------------------------
-# Sentiment: the VADER rules, parameterised by language
-# ---------------------------------------------------------------------------
+from .sarcasm import is_ironic
+from .tokens import BOUNDARY, EMOJI_VALENCE, EMOTICONS, STRETCHED_RE, tokenize
 
 B_INCR = _vader.B_INCR
 B_DECR = _vader.B_DECR
 C_INCR = _vader.C_INCR
 N_SCALAR = _vader.N_SCALAR
 
-# Shared by both languages. Values are on VADER's -4..+4 scale.
-_EMOJI_VALENCE: dict[str, float] = {
-    "😡": -2.6, "🤬": -3.0, "😠": -2.3, "😤": -1.8, "😢": -1.8, "😭": -2.0, "😞": -1.8, "😔": -1.5,
-    "😩": -1.9, "😫": -1.9, "🙄": -1.3, "😒": -1.3, "👎": -2.0, "💩": -2.2, "🤦": -1.6, "😑": -0.8,
-    "😕": -1.0, "😟": -1.2, "😱": -1.5, "🤡": -1.6, "😬": -0.8, "💔": -2.0, "😓": -1.2, "😖": -1.6,
-    "😣": -1.4, "😾": -1.5, "🥵": -0.8, "😪": -0.8, "😴": -0.4, "❌": -1.0, "⛔": -1.0, "🙃": -0.5,
-    "🥺": -0.4, "😐": -0.2,
-    "🙏": 1.0, "👍": 1.8, "👏": 2.0, "😀": 2.0, "😃": 2.2, "😄": 2.2, "😁": 2.0, "😊": 2.1, "🙂": 1.2,
-    "😍": 2.8, "🥰": 2.8, "❤": 2.6, "💙": 2.2, "💚": 2.2, "💜": 2.2, "🧡": 2.2, "💛": 2.2, "💖": 2.6,
-    "😎": 1.5, "🎉": 2.0, "🥳": 2.3, "✨": 1.0, "🌟": 1.6, "⭐": 1.2, "💯": 1.5, "👌": 1.6, "🤩": 2.8,
-    "😂": 0.6, "🤣": 0.6, "😅": 0.3, "✅": 0.8, "😇": 1.8, "🤗": 2.0, "💪": 1.4, "🫶": 2.4, "😘": 2.2,
-}
-
-# Emoticons from VADER's lexicon (":)", ":-(", "<3"...), usable in French too.
-_EMOTICONS: dict[str, float] = {
-    word: valence
-    for word, valence in _vader.SentimentIntensityAnalyzer().lexicon.items()
-    if not any(ch.isalpha() for ch in word) or word in {":D", ":P", ":p", "xD", "XD", ":o", "D:"}
-}
-
 # Multi-word expressions scored as one token; the first word is the key so the
 # scan only looks ahead when it could match.
 _EN_PHRASES: dict[str, float] = {
+    # Customer-care complaints VADER's general lexicon scores as neutral or nice.
+    "thanks for nothing": -2.8, "thank you for nothing": -2.8, "charged twice": -2.0,
+    "billed twice": -2.0, "double charged": -2.0, "keeps dropping": -1.8, "keeps crashing": -1.8,
+    "never arrives": -1.6, "never arrived": -1.6, "never came": -1.6, "doesn't work": -1.6,
+    "does not work": -1.6, "not working": -1.6, "won't print": -1.4, "hasn't moved": -1.5,
+    "what am i paying for": -2.2, "logged me out": -1.3, "a loop": -1.4, "no signal": -1.6,
+    "someone else's": -0.8, "clearly not": -1.6, "not the same": -1.2, "no-show": -1.2,
+    "want my money back": -1.8, "looks like": 0.0, "seems like": 0.0, "fair enough": 0.0, "no worries": 0.0,
     "nobody answers": -2.2, "nobody answering": -2.2, "nobody is answering": -2.2, "no one answers": -2.2,
     "no one is answering": -2.2, "nobody picks up": -2.0, "no one picks up": -2.0, "nobody replies": -2.0,
     "no answer": -1.8, "no response": -1.8, "no reply": -1.8, "no update": -1.6, "no updates": -1.6,
@@ -317,6 +53,13 @@ _EN_PHRASES: dict[str, float] = {
     "under the weather": -2.0, "in the red": -2.0, "in the black": 2.0, "on the ball": 2.0,
 }
 _FR_PHRASES: dict[str, float] = {
+    "merci pour rien": -2.8, "prélevé deux fois": -2.0, "preleve deux fois": -2.0, "facturé deux fois": -2.0,
+    "ne marche pas": -1.6, "ne marche plus": -1.8, "ne fonctionne pas": -1.6, "ne fonctionne plus": -1.8,
+    "en boucle": -1.4, "hors ligne": -0.8, "aucune trace": -1.6, "pas bougé": -1.5, "n'a pas bougé": -1.5,
+    "je paie pour quoi": -2.2, "raccroché au nez": -2.4, "ça commence à bien faire": -2.2,
+    "visiblement non": -1.6, "rien à voir": -1.2, "n'arrive jamais": -1.6, "pas de souci": 0.0,
+    "pas de soucis": 0.0, "pas mal": 0.6, "rien à redire": 1.8, "trop fort": 1.6, "je veux être remboursé": -1.8,
+    "je veux etre rembourse": -1.8,
     "personne ne répond": -2.3, "personne ne repond": -2.3, "personne pour répondre": -2.2,
     "personne pour repondre": -2.2, "personne ne décroche": -2.2, "personne ne decroche": -2.2,
     "aucune réponse": -2.0, "aucune reponse": -2.0, "pas de réponse": -2.0, "pas de reponse": -2.0,
@@ -324,7 +67,7 @@ _FR_PHRASES: dict[str, float] = {
     "aucune information": -1.8, "pas de nouvelles": -1.8, "toujours rien": -1.9, "toujours pas": -1.3,
     "toujours aucune": -1.6, "toujours pas de réponse": -2.3, "toujours pas de reponse": -2.3,
     "toujours pas de nouvelles": -2.0, "toujours pas de remboursement": -2.2, "toujours pas remboursé": -2.2, "toujours en attente": -1.7, "en attente": -0.8, "pas terrible": -1.5,
-    "pas top": -1.4, "pas normal": -1.8, "pas mal": 1.2, "pas de souci": 1.0, "pas de soucis": 1.0,
+    "pas top": -1.4, "pas normal": -1.8,
     "pas de problème": 0.8, "sans problème": 1.2, "sans souci": 1.2, "sans encombre": 1.6,
     "se moque": -2.2, "se moquent": -2.2, "se fout": -2.6,
     "se foutent": -2.6, "foutage de gueule": -3.0, "plus jamais": -2.4, "n'importe quoi": -2.2,
@@ -348,9 +91,11 @@ _EN_DOMAIN: dict[str, float] = {
     "unanswered": -1.8, "ignored": -1.9, "ignoring": -1.8, "refund": -0.3, "damaged": -1.8,
     "broken": -1.6, "misplaced": -1.4, "rebooked": -0.3, "smooth": 1.6, "seamless": 1.8,
     "quick": 0.8, "speedy": 1.2, "prompt": 1.0, "efficient": 1.8, "attentive": 1.8, "lovely": 2.7,
-    "superb": 3.0, "joke": -0.8, "help": 0.4, "please": 0.3, "#fail": -2.5, "appalling": -2.8,
+    "superb": 3.0, "help": 0.4, "please": 0.3, "#fail": -2.5, "appalling": -2.8,
     "shocking": -2.2, "hopeless": -2.2, "incompetent": -2.4, "incompetence": -2.4, "clowns": -1.8,
-    "credited": 0.8, "shoutout": 1.6, "allow": 0.0, "no-show": -0.8,
+    "credited": 0.8, "shoutout": 1.6, "allow": 0.0, "no-show": -0.8, "alright": 0.0, "joke": -1.2,
+    "throttled": -1.6, "reboots": -1.2, "crashes": -1.4, "pending": -0.6, "pilled": -1.2, "rude": -2.2,
+    "unacceptable": -2.6, "gross": -2.2, "why": -0.5, "offline": -0.8, "used": 0.0,
 }
 
 _FR_INTENSIFIERS: dict[str, float] = {
@@ -400,6 +145,8 @@ honteusement:-2.5 sale:-1.6 dégueulasse:-2.8 cher/chère:-0.8 chers:-0.8 tard:-
 décevant:-2.0 immangeable:-2.3 débarqué:-1.0 douceur:1.2 crédité:0.6 hélas:-1.0 malheureusement:-1.0 dommage:-1.3 zut:-1.2 merde:-2.5 putain:-2.0 bordel=:-2.3 wtf:-2.0
 boycott:-1.8 boycotter:-1.8 fuir:-1.5 fuyez:-2.4 pleurer:-1.8 pleure:-1.8 pleurs:-1.8
 souffrir:-2.0 peur:-1.8 dangereux/dangereuse:-2.2 danger:-1.9 risque:-1.0 froid:-0.4 sale=:-1.6
+baissé:-1.0 prélever:-1.0 prélevé:-1.0 redémarre:-1.0 plante:-1.4 plantent:-1.4 coupure:-1.6 coupures:-1.6 coupé:-1.5 bridé:-1.6 lâche=:-1.2 odieux:-2.6
+faux=:-1.2 fausse:-1.2 dégoûtant:-2.6 degoutant:-2.6 pourquoi:-0.5 occasion=:-0.3 bouloché:-1.2 avancé:-0.4
 mensonge:-2.3 mensonges:-2.3 menteur/menteuse:-2.5 menteurs:-2.5 mentir:-2.2 menti:-2.2 bof:-1.0
 # positive
 merci:1.9 mercis:1.9 remercie:1.9 remercier:1.8 remerciements:2.0 bravo:2.6 félicitations:2.7
@@ -479,8 +226,8 @@ def _build_french_lexicon() -> dict[str, float]:
     # they collide with a real word already listed.
     for word, value in list(lexicon.items()):
         lexicon.setdefault(word.translate(_ACCENTS), value)
-    lexicon.update(_EMOTICONS)
-    lexicon.update(_EMOJI_VALENCE)
+    lexicon.update(EMOTICONS)
+    lexicon.update(EMOJI_VALENCE)
     for phrase, value in _FR_PHRASES.items():
         if phrase not in _FR_INTENSIFIERS and phrase not in _FR_CONTRAST:
             lexicon[phrase] = value
@@ -493,7 +240,7 @@ def _build_english_lexicon() -> dict[str, float]:
     for word in [w for w in lexicon if re.fullmatch(r"[a-z]{1,2}\d{1,4}", w)]:
         del lexicon[word]
     lexicon.update(_EN_DOMAIN)
-    lexicon.update(_EMOJI_VALENCE)
+    lexicon.update(EMOJI_VALENCE)
     for phrase, value in _EN_PHRASES.items():
         if phrase not in _vader.BOOSTER_DICT:
             lexicon[phrase] = value
@@ -504,7 +251,7 @@ def _phrase_index(phrases: Sequence[str]) -> dict[str, tuple[tuple[str, ...], ..
     """first word -> candidate phrases as word tuples, longest first."""
     index: dict[str, list[tuple[str, ...]]] = {}
     for phrase in phrases:
-        words = tuple(_tokenize(phrase.lower()))
+        words = tuple(tokenize(phrase.lower()))
         index.setdefault(words[0], []).append(words)
     return {first: tuple(sorted(c, key=len, reverse=True)) for first, c in index.items()}
 
@@ -580,11 +327,11 @@ def _merge_phrases(words: list[str], lowers: list[str], rules: _Rules) -> tuple[
 
 def _lookup(word: str, lexicon: dict[str, float]) -> float | None:
     valence = lexicon.get(word)
-    if valence is None and len(word) > 3 and _STRETCHED_RE.search(word):
+    if valence is None and len(word) > 3 and STRETCHED_RE.search(word):
         # "merciiii", "nuuuul", "sooo" -> one letter, then two ("looong").
-        valence = lexicon.get(_STRETCHED_RE.sub(r"\1", word))
+        valence = lexicon.get(STRETCHED_RE.sub(r"\1", word))
         if valence is None:
-            valence = lexicon.get(_STRETCHED_RE.sub(r"\1\1", word))
+            valence = lexicon.get(STRETCHED_RE.sub(r"\1\1", word))
     if valence is None and word[0] == "#":
         tag = word[1:]
         valence = lexicon.get(tag)
@@ -599,6 +346,36 @@ def _is_negator(word: str, rules: _Rules) -> bool:
     return word in rules.negators or (rules.english and "n't" in word)
 
 
+_NUMBER_WORDS = frozenset("two three four five six deux trois quatre cinq six".split())
+_DAY_UNITS = frozenset("day days week weeks month months jour jours semaine semaines mois".split())
+_HOUR_UNITS = frozenset("h hours hour heures heure".split())
+_SINCE = frozenset("since been for depuis fait attends".split())
+_WAITING_VALENCE = -1.5
+
+
+def _waited(lowers: list[str]) -> bool:
+    """"3 weeks", "day 5", "depuis 3h", "four days": a count of the time the author has waited."""
+    n = len(lowers)
+    for i, token in enumerate(lowers):
+        if token[0].isdigit():
+            if token[-1] == "h" and token[:-1].isdigit():
+                if i and lowers[i - 1] in _SINCE:
+                    return True
+                continue
+            if not token.isdigit():
+                continue
+            following = lowers[i + 1] if i + 1 < n else ""
+            if following in _DAY_UNITS:
+                return True
+            if following in _HOUR_UNITS and i and lowers[i - 1] in _SINCE:
+                return True
+            if i and lowers[i - 1] in ("day", "jour"):
+                return True
+        elif token in _NUMBER_WORDS and i + 1 < n and lowers[i + 1] in _DAY_UNITS:
+            return True
+    return False
+
+
 def _compound(text: str, tokens: list[str], rules: _Rules) -> float:
     if not tokens:
         return 0.0
@@ -607,7 +384,7 @@ def _compound(text: str, tokens: list[str], rules: _Rules) -> float:
     boosters = rules.boosters
     n = len(words)
     all_caps = sum(1 for w in words if w.isupper())
-    real_words = n - lowers.count(_BOUNDARY)
+    real_words = n - lowers.count(BOUNDARY)
     is_cap_diff = 0 < real_words - all_caps < real_words
 
     sentiments = [0.0] * n
@@ -634,7 +411,7 @@ def _compound(text: str, tokens: list[str], rules: _Rules) -> float:
             if j < 0:
                 break
             previous = lowers[j]
-            if previous == _BOUNDARY:
+            if previous == BOUNDARY:
                 break
             if previous in lexicon:
                 continue
@@ -656,6 +433,12 @@ def _compound(text: str, tokens: list[str], rules: _Rules) -> float:
             if not (i > 1 and lowers[i - 2] in ("at", "very")):
                 valence *= N_SCALAR
         sentiments[i] = valence
+
+    if _waited(lowers):
+        # Counting days in a mention to a brand is counting how long one has waited.
+        sentiments.append(_WAITING_VALENCE)
+    if is_ironic(text, lowers, sentiments):
+        sentiments = [-abs(s) for s in sentiments]
 
     # Contrast: what follows "but"/"mais" is what the author means.
     for i, lower in enumerate(lowers):
@@ -679,45 +462,6 @@ def _compound(text: str, tokens: list[str], rules: _Rules) -> float:
     return max(-1.0, min(1.0, score))
 
 
-def score_sentiment(text: str, language: str) -> float:
-    """VADER compound score in [-1, 1] with the rules of ``language``.
-
-    An unknown language ("") is detected first; if still unknown (emoji only,
-    say), the English rules apply: emoji and emoticons score the same in both.
-    """
-    if not text:
-        return 0.0
-    tokens = _tokenize(text)
-    if language not in SUPPORTED_LANGUAGES:
-        language = _detect(text, tokens) or "en"
-    return round(_compound(text, tokens, _RULES[language]), 4)
-
-
-def classify(text: str, *, language_hint: str | None = None) -> Classification:
-    if not text or not text.strip():
-        return Classification(language=language_hint if language_hint in SUPPORTED_LANGUAGES else "",
-                              sentiment=0.0, sentiment_label="neutral")
-    tokens = _tokenize(text)
-    language = language_hint if language_hint in SUPPORTED_LANGUAGES else _detect(text, tokens)
-    score = round(_compound(text, tokens, _RULES[language or "en"]), 4)
-    return Classification(language=language, sentiment=score, sentiment_label=sentiment_label(score))
-
-
-def classify_many(
-    texts: Sequence[str],
-    *,
-    language_hints: Sequence[str | None] | None = None,
-) -> list[Classification]:
-    """Classify a batch of mention texts, in order.
-
-    ``language_hints[i]`` is the platform's language for ``texts[i]`` (X's
-    ``lang``, Mastodon's ``language``, Bluesky's ``langs[0]``); "fr" and "en"
-    are trusted, anything else ("und", "es", None) means detect. Runs on the
-    calling thread only, so a 2-core worker keeps its other core for the
-    database.
-    """
-    if language_hints is None:
-        return [classify(text) for text in texts]
-    if len(language_hints) != len(texts):
-        raise ValueError("language_hints must have one entry per text")
-    return [classify(text, language_hint=hint) for text, hint in zip(texts, language_hints, strict=True)]
+def compound(text: str, tokens: list[str], language: str) -> float:
+    """The compound score of ``text`` with the rules of ``language`` ("fr" or "en")."""
+    return _compound(text, tokens, _RULES[language])
