@@ -1,23 +1,36 @@
 """On-call demo: a rota covering every hour, a policy climbing agent → lead → executive, contact methods.
 
 Idempotent. `simulate_crisis` then pages the person on call: its storm of mentions is a volume
-spike, which the demo's routing rule sends up this policy.
+spike, which the demo's routing rule sends up this policy. The detector gets two weeks of ordinary
+traffic as counters (bucket rows, not mentions: cheap) so that it judges against a learned week.
 """
 
 from __future__ import annotations
 
 from datetime import time, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.demo import DemoPeople
 
-from .models import ContactMethod, EscalationPolicy, Rota, RoutingRule
-from .services import notifications, oncall, policies
+from .models import ContactMethod, EscalationPolicy, MentionBucket, Rota, RoutingRule, WatchTopic
+from .services import detection, notifications, oncall, policies
 
 ROTA = "Astreinte communauté"
 POLICY = "Agent → responsable → direction"
+TOPIC = "Annulations"
+
+# Two weeks of minutes before now, each with a daily rhythm: a few mentions a minute at night, up to
+# ~9 in the evening, a fifth of them negative. Deterministic (no randomness): an idempotent seed.
+_BASELINE_SQL = """
+INSERT INTO crisis_mentionbucket (organization_id, topic_id, minute, mentions, negative, reach)
+SELECT %(organization)s, 0, minute, counts.mentions, counts.mentions / 5, counts.mentions * 150
+FROM generate_series(%(start)s::timestamptz, %(end)s::timestamptz, interval '1 minute') AS minute,
+LATERAL (SELECT round(1 + 8 * greatest(0, sin(pi() * (extract(hour FROM minute AT TIME ZONE 'Europe/Paris') - 6) / 18))
+                 * (1 + (extract(minute FROM minute)::int %% 3 - 1) * 0.1))::int AS mentions) AS counts
+ON CONFLICT (organization_id, topic_id, minute) DO NOTHING
+"""
 
 
 @transaction.atomic
@@ -39,6 +52,12 @@ def seed(people: DemoPeople) -> None:
                    {"notify": "leads", "wait_minutes": 10}, {"notify": "executives", "wait_minutes": 0}])
         if not RoutingRule.objects.for_organization(organization).exists():
             policies.routing_rule_create(organization=organization, actor=users["lead"], policy=policy, sources=[])
+    if not WatchTopic.objects.for_organization(organization).filter(name=TOPIC).exists():
+        detection.watch_topic_create(organization=organization, name=TOPIC, terms=["annulé", "cancelled", "AD1234"])
+    if not MentionBucket.objects.for_organization(organization).exists():
+        end = timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=1)
+        with connection.cursor() as cursor:
+            cursor.execute(_BASELINE_SQL, {"organization": organization.pk, "start": end - timedelta(weeks=2), "end": end})
     for key, delay, sms in (("agent", 1, "+33612345678"), ("backup", 1, "+33698765432"), ("lead", 1, "+33611223344"),
                             ("executive", 2, None)):
         user = users[key]

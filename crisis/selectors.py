@@ -250,3 +250,21 @@ def handover_for(*, rota: Rota, now: datetime | None = None) -> dict:
         "approvals_to_approve": approvals.to_approve,
         "notes": list(rota.handover_notes.select_related("author").filter(created_at__gte=now - timedelta(days=2))[:5]),
     }
+
+
+def watch_topics(*, organization) -> list:
+    from .models import WatchTopic
+
+    return list(WatchTopic.objects.for_organization(organization).order_by("name"))
+
+
+def mutes_recent(*, organization, now=None, limit: int = 50) -> list:
+    """Mutes still running first, then the latest ended ones (the history of false alarms)."""
+    from django.db.models import Case, IntegerField, When
+
+    from .models import TopicMute
+
+    now = now or timezone.now()
+    return list(TopicMute.objects.for_organization(organization).select_related("topic", "muted_by")
+                .annotate(running=Case(When(until__gt=now, then=1), default=0, output_field=IntegerField()))
+                .order_by("-running", "-created_at")[:limit])

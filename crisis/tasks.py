@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import escalation, handover, notifications, volume
+from .services import detection, escalation, handover, notifications
 from .services.coverage import coverage_gaps_check
 
 
@@ -30,4 +30,4 @@ def announce_handoffs() -> int:
 
 @shared_task
 def check_volume_spikes() -> int:
-    return volume.volume_spikes_check()
+    return detection.detection_run()

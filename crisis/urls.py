@@ -9,6 +9,7 @@ urlpatterns = [
     path("oncall/swaps/<int:pk>/", views.SwapDecisionView.as_view(), name="rota-swap-decide"),
     path("oncall/handover/", views.HandoverView.as_view(), name="handover"),
     path("oncall/policies/", views.EscalationPoliciesView.as_view(), name="escalation-policies"),
+    path("oncall/detection/", views.DetectionView.as_view(), name="detection"),
     path("alerts/", views.AlertListView.as_view(), name="alert-list"),
     path("alerts/<int:pk>/", views.AlertDetailView.as_view(), name="alert-detail"),
     path("me/notifications/", views.NotificationSettingsView.as_view(), name="contact-methods"),

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -45,8 +46,11 @@ from .models import (
     Rota,
     RotaSwap,
     RoutingRule,
+    TopicMute,
+    WatchTopic,
 )
 from .services import alerts as alert_services
+from .services import detection as detection_services
 from .services import handover as handover_services
 from .services import notifications as notification_services
 from .services import oncall as rota_services
@@ -494,3 +498,57 @@ class EscalationPoliciesView(OrganizationPageMixin, TemplateView):
         except ValidationError as error:
             _complain(request, error)
         return redirect("escalation-policies", organization_slug=self.organization.slug)
+
+
+class DetectionView(OrganizationPageMixin, TemplateView):
+    """What the storm detector watches, its sensitivity and the muted false alarms; leads and admins edit."""
+
+    template_name = "crisis/detection.html"
+    permission = Permission.VIEW_ONCALL
+    write_permission = Permission.MANAGE_ESCALATION
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(topics=selectors.watch_topics(organization=self.organization),
+                       mutes=selectors.mutes_recent(organization=self.organization),
+                       sensitivity=detection_services.sensitivity_of(self.organization),
+                       mute_until=(timezone.localtime() + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M"))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        try:
+            if action == "topic":
+                split = [t.strip() for t in request.POST.get("terms", "").split(",")]
+                detection_services.watch_topic_create(organization=self.organization, name=request.POST.get("name", ""),
+                                                      terms=[t for t in split if t])
+                messages.success(request, _("Topic watched."))
+            elif action == "delete-topic":
+                topic = access_by_id(WatchTopic.objects, organization=self.organization, pk=request.POST.get("topic"))
+                detection_services.watch_topic_delete(topic=topic)
+                messages.success(request, _("Topic no longer watched."))
+            elif action == "mute":
+                topic = None
+                if request.POST.get("topic"):
+                    topic = access_by_id(WatchTopic.objects, organization=self.organization, pk=request.POST.get("topic"))
+                until = parse_datetime(request.POST.get("until", ""))
+                if until is None:
+                    raise ValidationError(_("Give the end of the mute as a date and time."))
+                if timezone.is_naive(until):
+                    until = timezone.make_aware(until)
+                detection_services.topic_mute(organization=self.organization, topic=topic, actor=request.user,
+                                              reason=request.POST.get("reason", ""), until=until)
+                messages.success(request, _("Muted: no alert until then."))
+            elif action == "unmute":
+                mute = access_by_id(TopicMute.objects, organization=self.organization, pk=request.POST.get("mute"))
+                detection_services.topic_unmute(mute=mute)
+                messages.success(request, _("Mute ended."))
+            elif action == "sensitivity":
+                detection_services.sensitivity_set(organization=self.organization,
+                                                   sensitivity=request.POST.get("sensitivity"))
+                messages.success(request, _("Sensitivity saved."))
+            else:
+                raise ValidationError(_("Unknown action."))
+        except ValidationError as error:
+            _complain(request, error)
+        return redirect("detection", organization_slug=self.organization.slug)

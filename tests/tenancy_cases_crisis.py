@@ -97,6 +97,25 @@ def _rule(organization: Organization) -> dict[str, Any]:
                                                          delay_minutes=1).pk}
 
 
+def _topic_obj(organization: Organization):
+    from crisis.services import detection
+
+    return detection.watch_topic_create(organization=organization, name="Victim topic", terms=["victim"])
+
+
+def _topic(organization: Organization) -> dict[str, Any]:
+    return {"pk": _topic_obj(organization).pk}
+
+
+def _mute(organization: Organization) -> dict[str, Any]:
+    from crisis.services import detection
+
+    _agent, lead = _people(organization)
+    return {"pk": detection.topic_mute(organization=organization, topic=_topic_obj(organization), reason="Victim",
+                                       until=datetime(2099, 1, 1, tzinfo=UTC), actor=lead,
+                                       now=datetime(2098, 12, 31, tzinfo=UTC)).pk}
+
+
 OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
     "rota-detail": _rota,
     "rota-swap-decide": _swap,
@@ -118,6 +137,8 @@ OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
     "api:contact-method-detail": _method,
     "api:contact-method-test": _method,
     "api:notification-rule-detail": _rule,
+    "api:watch-topic-detail": _topic,
+    "api:topic-mute-detail": _mute,
 }
 
 # The signed acknowledgement link: the token names the alert and the person, no login needed.

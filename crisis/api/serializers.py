@@ -194,3 +194,26 @@ class AlertDetailSerializer(AlertSerializer):
 
     def get_log(self, alert: Alert) -> list[dict]:
         return AlertLogSerializer(alert.log.order_by("created_at", "pk"), many=True).data
+
+
+class WatchTopicSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=80)
+    terms = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
+    tag_ids = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=50)
+    channel_ids = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=50)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class TopicMuteSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    topic_id = serializers.IntegerField(allow_null=True, required=False, help_text="Empty: all mentions (overall).")
+    reason = serializers.CharField(max_length=300)
+    until = serializers.DateTimeField()
+    muted_by_id = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class SensitivitySerializer(serializers.Serializer):
+    sensitivity = serializers.FloatField(min_value=0.25, max_value=4,
+                                         help_text="A multiplier on the thresholds: 2 fewer alerts, 0.5 more.")

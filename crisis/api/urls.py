@@ -10,6 +10,8 @@ from .views import (
     RotaOverrideViewSet,
     RotaSwapViewSet,
     RotaViewSet,
+    TopicMuteViewSet,
+    WatchTopicViewSet,
 )
 
 router = SimpleRouter()
@@ -22,6 +24,8 @@ router.register("escalation-policies", EscalationPolicyViewSet, basename="escala
 router.register("alert-routes", AlertRouteViewSet, basename="alert-route")
 router.register("alerts", AlertViewSet, basename="alert")
 router.register("contact-methods", ContactMethodViewSet, basename="contact-method")
+router.register("watch-topics", WatchTopicViewSet, basename="watch-topic")
+router.register("topic-mutes", TopicMuteViewSet, basename="topic-mute")
 router.register("notification-rules", NotificationRuleViewSet, basename="notification-rule")
 
 urlpatterns = router.urls

@@ -31,8 +31,11 @@ from ..models import (
     RotaOverride,
     RotaSwap,
     RoutingRule,
+    TopicMute,
+    WatchTopic,
 )
 from ..services import alerts as alert_services
+from ..services import detection as detection_services
 from ..services import notifications as notification_services
 from ..services import oncall as rota_services
 from ..services import policies as policy_services
@@ -52,8 +55,11 @@ from .serializers import (
     RotaOutputSerializer,
     RotaSerializer,
     RotaUpdateSerializer,
+    SensitivitySerializer,
     ShiftSerializer,
     SwapSerializer,
+    TopicMuteSerializer,
+    WatchTopicSerializer,
 )
 
 
@@ -355,4 +361,62 @@ class NotificationRuleViewSet(_OwnViewSet):
 
     def destroy(self, request, *args, **kwargs):
         notification_services.notification_rule_delete(rule=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WatchTopicViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+    """What the detector watches besides all mentions: terms, tags, channels. Leads and admins set them."""
+
+    model = WatchTopic
+    serializer_class = WatchTopicSerializer
+    read_permission = Permission.VIEW_ONCALL
+    write_permission = Permission.MANAGE_ESCALATION
+    pagination_class = None
+
+    @extend_schema(request=WatchTopicSerializer, responses={201: WatchTopicSerializer})
+    def create(self, request, *args, **kwargs):
+        data = WatchTopicSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        topic = detection_services.watch_topic_create(organization=self.organization, **data.validated_data)
+        return Response(WatchTopicSerializer(topic).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        detection_services.watch_topic_delete(topic=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=SensitivitySerializer, responses=SensitivitySerializer)
+    @action(detail=False, methods=["get", "put"])
+    def sensitivity(self, request, *args, **kwargs):
+        if request.method == "PUT":
+            data = SensitivitySerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            detection_services.sensitivity_set(organization=self.organization, **data.validated_data)
+        return Response({"sensitivity": detection_services.sensitivity_of(self.organization)})
+
+
+class TopicMuteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+    """False alarms muted for a period, with a reason; deleting a mute ends it now (kept in the history)."""
+
+    model = TopicMute
+    serializer_class = TopicMuteSerializer
+    read_permission = Permission.VIEW_ONCALL
+    write_permission = Permission.MANAGE_ESCALATION
+    pagination_class = NewestFirstCursorPagination
+
+    @extend_schema(request=TopicMuteSerializer, responses={201: TopicMuteSerializer})
+    def create(self, request, *args, **kwargs):
+        data = TopicMuteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        topic_id = data.validated_data.pop("topic_id", None)
+        topic = None
+        if topic_id is not None:
+            topic = WatchTopic.objects.for_organization(self.organization).filter(pk=topic_id).first()
+            if topic is None:
+                raise APIValidationError({"topic_id": [_("Unknown topic.")]})
+        mute = detection_services.topic_mute(organization=self.organization, topic=topic, actor=request.user,
+                                             **data.validated_data)
+        return Response(TopicMuteSerializer(mute).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        detection_services.topic_unmute(mute=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

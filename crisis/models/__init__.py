@@ -10,6 +10,7 @@ from .alerts import (
     EscalationStepRun,
     RoutingRule,
 )
+from .detection import DetectorSettings, MentionBucket, TopicMute, WatchTopic
 from .notifications import (
     AttemptStatus,
     ContactMethod,
@@ -30,7 +31,7 @@ from .oncall import (
 )
 
 __all__ = [
-    "Alert", "AlertLogEntry", "AttemptStatus", "AlertSeverity", "AlertSource", "AlertStatus", "ContactMethod", "ContactMethodKind",
+    "Alert", "AlertLogEntry", "DetectorSettings", "MentionBucket", "TopicMute", "WatchTopic", "AttemptStatus", "AlertSeverity", "AlertSource", "AlertStatus", "ContactMethod", "ContactMethodKind",
     "EscalationPolicy", "EscalationStepRun", "HandoverNote", "NotificationAttempt", "NotificationRule", "PersonalCalendar", "Rota", "RotaLayer",
     "RotaLayerMember", "RotaOverride", "RotaSwap", "RoutingRule", "ShiftUnit", "SwapStatus",
 ]

@@ -1,7 +1,8 @@
 """Inbox events become alerts: missed first-response targets and channel health changes.
 
 The inbox calls these through its registries (`register_breach_listener`,
-`register_health_listener`) after its own transaction commits; the crisis app never reaches into
+`register_health_listener`; new mentions through `register_ingestion_listener`, counted for
+detection) after its own transaction commits; the crisis app never reaches into
 inbox tables. A listener failing must not fail the inbox write that caused it, so it logs.
 """
 
@@ -14,9 +15,11 @@ from django.utils.translation import gettext as _
 
 from inbox.services.breaches import register_breach_listener
 from inbox.services.channels import register_health_listener
+from inbox.services.ingestion import register_ingestion_listener
 
 from ..models import Alert, AlertSeverity, AlertSource, AlertStatus
 from .alerts import alert_raise, alert_resolve
+from .detection import on_mentions_ingested
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +72,4 @@ def on_channel_health(channel, status: str, reason: str) -> None:
 def connect() -> None:
     register_breach_listener(on_sla_breaches)
     register_health_listener(on_channel_health)
+    register_ingestion_listener(on_mentions_ingested)

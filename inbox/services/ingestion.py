@@ -4,7 +4,8 @@ Polls, webhooks and dead-letter replays all call `mentions_ingest` with a batch 
 items for one channel. In one transaction, with few queries whatever the batch size, it drops
 duplicates, upserts contacts, threads each item into its conversation, classifies, routes new
 conversations, runs the first-response clocks and records activity; after commit it sends one
-live event per batch.
+live event per batch and hands the batch's new mentions (in memory, no query) to the ingestion
+listeners (`register_ingestion_listener`: the crisis desk's counters).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -27,7 +28,7 @@ from django.utils.translation import gettext
 
 from accounts.live import broadcast_on_commit
 
-from ..classification import classify_many
+from ..classification import NEGATIVE_THRESHOLD, classify_many
 from ..connectors.base import ItemKind, PlatformItem
 from ..connectors.serialization import item_to_json
 from ..models import (
@@ -82,6 +83,38 @@ class IngestResult:
     conversation_ids: list[int] = field(default_factory=list)
     new_conversation_ids: list[int] = field(default_factory=list)
     reopened_conversation_ids: list[int] = field(default_factory=list)
+    mentions: list[IngestedMention] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IngestedMention:
+    """What a listener learns of a new inbound mention, without querying: enough to count it."""
+
+    created_at: datetime
+    text: str
+    negative: bool
+    reach: int  # the author's followers, or the post's reach when the platform gives no followers
+    channel_id: int
+    tag_ids: frozenset[int]  # tags its routing gave to a new conversation
+
+
+IngestionListener = Callable[[int, list[IngestedMention]], None]
+_ingestion_listeners: list[IngestionListener] = []
+
+
+def register_ingestion_listener(listener: IngestionListener) -> None:
+    """`listener(organization_id, mentions)` runs after the batch commits; it must be cheap (the
+    batch's counts, not a query per mention) and its failure never fails the ingestion."""
+    if listener not in _ingestion_listeners:
+        _ingestion_listeners.append(listener)
+
+
+def _notify_ingestion_listeners(organization_id: int, mentions: list[IngestedMention]) -> None:
+    for listener in list(_ingestion_listeners):
+        try:
+            listener(organization_id, mentions)
+        except Exception:  # noqa: BLE001 - see register_ingestion_listener
+            logger.exception("ingestion listener %r failed on %s mentions", listener, len(mentions))
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -299,6 +332,9 @@ def mentions_ingest(
             _record_dead_letters(channel, rejected, now)
             result.dead_letters = len(rejected)
 
+    if result.mentions and _ingestion_listeners:
+        mentions = result.mentions
+        transaction.on_commit(lambda: _notify_ingestion_listeners(organization_id, mentions))
     if result.conversation_ids:
         broadcast_on_commit(
             organization_id=organization_id,
@@ -342,6 +378,7 @@ def _write_isolating_failures(channel: Channel, fresh: list[PlatformItem], now: 
     result.new_conversation_ids += attempt.new_conversation_ids
     result.reopened_conversation_ids += attempt.reopened_conversation_ids
     result.conversation_ids = sorted({*result.conversation_ids, *attempt.conversation_ids})
+    result.mentions += attempt.mentions
 
 
 _DEAD_LETTER_COLUMNS = ("organization_id", "channel_id", "item_key", "payload", "reason", "times_seen", "last_seen_at")
@@ -548,6 +585,12 @@ def _thread(channel, fresh, classifications, contacts, now, result: IngestResult
         copy_insert(Activity, _ACTIVITY_COLUMNS, activities)
 
     result.created = len(placement)
+    result.mentions = [
+        IngestedMention(created_at=item.created_at, text=item.text, negative=classification.sentiment < NEGATIVE_THRESHOLD,
+                        reach=contacts[item.author.external_id].followers or item.reach, channel_id=channel_id,
+                        tag_ids=frozenset(routed_tags.get(conversation.thread_key, ())))
+        for item, classification, conversation in placement
+    ]
     result.new_conversation_ids = [c.pk for c in new_by_key.values()]
     result.reopened_conversation_ids = reopened
     result.conversation_ids = sorted({c.pk for _, _, c in placement})
