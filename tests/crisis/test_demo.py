@@ -41,3 +41,24 @@ def test_the_demo_rota_covers_every_hour_and_a_storm_pages_the_person_on_call(dj
     assert alert.policy == policy
     escalations_run_due()
     assert EscalationStepRun.objects.for_organization(organization).get(alert=alert).targets == [on_call]
+
+
+@pytest.mark.django_db
+def test_the_learned_weeks_are_seeded_even_when_seeded_mentions_were_counted_first():
+    """In `make run` the inbox's seed ingests its mentions first, and ingestion's listener counts them
+    in a few scattered minutes: the crisis desk's seed must still lay down the learned weeks."""
+    from datetime import timedelta
+
+    call_command("seed_demo")
+    organization = Organization.objects.get(slug="airdemo")
+    buckets = MentionBucket.objects.for_organization(organization)
+    buckets.delete()
+    now = timezone.now().replace(second=0, microsecond=0)
+    MentionBucket.objects.bulk_create([
+        MentionBucket(organization=organization, topic_id=0, minute=now - timedelta(hours=7 * n), mentions=2)
+        for n in range(1, 80)])
+
+    call_command("seed_demo")
+
+    assert buckets.filter(topic_id=0).count() > 2 * 7 * 24 * 60 - 10
+    assert detection_run() == 0
