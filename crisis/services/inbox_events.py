@@ -12,6 +12,7 @@ import logging
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inbox.services.breaches import register_breach_listener
 from inbox.services.channels import register_health_listener
@@ -26,6 +27,8 @@ logger = logging.getLogger(__name__)
 # Inbox priorities (0 low ... 3 urgent) to alert severities.
 BREACH_SEVERITY = {3: AlertSeverity.CRITICAL, 2: AlertSeverity.HIGH}
 PRIORITY_NAMES = {0: "low", 1: "normal", 2: "high", 3: "urgent"}
+PRIORITY_LABELS = {0: gettext_lazy("low priority"), 1: gettext_lazy("normal priority"),
+                   2: gettext_lazy("high priority"), 3: gettext_lazy("urgent priority")}
 
 
 def on_sla_breaches(breaches) -> None:
@@ -34,7 +37,8 @@ def on_sla_breaches(breaches) -> None:
         try:
             priority = PRIORITY_NAMES.get(breach.priority, "normal")
             with translation.override(breach.organization.language):
-                title = _("Replies overdue (%(priority)s priority)") % {"priority": _(priority)}
+                title = _("Replies overdue (%(priority)s)") % {
+                    "priority": PRIORITY_LABELS.get(breach.priority, PRIORITY_LABELS[1])}
             alert_raise(
                 organization=breach.organization,
                 source=AlertSource.SLA_BREACH,
@@ -52,7 +56,9 @@ def on_sla_breaches(breaches) -> None:
 def on_channel_health(channel, status: str, reason: str) -> None:
     key = f"channel:{channel.pk}"
     try:
-        back_to_normal = (status == "healthy" and reason == "healthy again") or status == "disabled" or reason == "resumed"
+        # Any report of a working channel (connected, resumed, answering again) or of a paused one
+        # ends the trouble: only a channel in trouble is an alert.
+        back_to_normal = status in ("healthy", "disabled")
         if back_to_normal:
             open_alert = (Alert.objects.for_organization(channel.organization_id)
                           .filter(dedup_key=key).exclude(status=AlertStatus.RESOLVED).first())

@@ -58,3 +58,30 @@ def test_a_coverage_gap_ahead_raises_a_low_alert_once(organization, lead, agent)
     alert = Alert.objects.for_organization(organization).get()
     assert (alert.source, alert.severity, alert.occurrences) == ("coverage_gap", "low", 2)
     assert alert.data["gaps"]
+
+
+def test_a_channel_reported_working_raises_nothing_and_ends_its_trouble(organization,
+                                                                        django_capture_on_commit_callbacks):
+    """Connecting, resuming or a poll answering again all report "healthy": none of them pages anyone
+    (the demo's seed connects six channels), and each ends an open channel alert."""
+    from crisis.services.inbox_events import on_channel_health
+
+    channel = ChannelFactory(organization=organization, handle="@airdemo")
+    on_channel_health(channel, "healthy", "connected")
+    on_channel_health(channel, "healthy", "resumed")
+    assert not Alert.objects.for_organization(organization).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        channel_services.channel_needs_reconnect(channel=channel, message="The token was revoked")
+    on_channel_health(channel, "healthy", "connected")  # reconnected with new credentials
+    assert Alert.objects.for_organization(organization).get().status == AlertStatus.RESOLVED
+
+
+def test_an_overdue_alert_names_its_priority_in_the_organization_language(organization, climbing_policy,
+                                                                          django_capture_on_commit_callbacks):
+    organization.language = "fr"
+    organization.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        _overdue(organization, priority=2)
+        sla_breaches_record()
+    assert Alert.objects.for_organization(organization).get().title == "Réponses en retard (priorité haute)"
