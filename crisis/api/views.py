@@ -372,6 +372,9 @@ class WatchTopicViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
     read_permission = Permission.VIEW_ONCALL
     write_permission = Permission.MANAGE_ESCALATION
     pagination_class = None
+    # No OPTIONS description: DRF's describes a PUT by looking up an object, and PUT …/sensitivity/ is an
+    # organization-level setting with no object behind it (an OPTIONS there was a 500; now a 405).
+    metadata_class = None
 
     @extend_schema(request=WatchTopicSerializer, responses={201: WatchTopicSerializer})
     def create(self, request, *args, **kwargs):
