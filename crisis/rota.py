@@ -27,10 +27,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 # Messages people read (restrictions they typed) are translated; the rest is for developers.
 from django.utils.translation import gettext as _
+
+# The one reading of a time-zone name, shared with the inbox's SLA clocks (a pure module as well).
+from inbox.sla import zone_for
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
 MINUTES_PER_DAY = 24 * 60
@@ -40,17 +43,6 @@ Source = Literal["layer", "swap", "override", "gap"]
 
 
 # --- time zones -----------------------------------------------------------------------------------
-
-
-def zone_for(name: str) -> ZoneInfo:
-    """The IANA zone called `name`, or a ValueError a person can act on."""
-    hint = 'use an IANA name such as "Europe/Paris" or "America/New_York"'
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"Time zone is missing: {hint}")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f'Unknown time zone "{name}": {hint}') from None
 
 
 def _aware(name: str, value: datetime) -> datetime:
