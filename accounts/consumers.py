@@ -29,7 +29,7 @@ def _membership(user, slug: str) -> Membership | None:
 
 
 class OrganizationConsumer(AsyncJsonWebsocketConsumer):
-    topics = ("inbox", "alerts")
+    topics = ("inbox", "alerts", "crisis")
 
     async def connect(self):
         user = self.scope.get("user")

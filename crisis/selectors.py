@@ -14,7 +14,13 @@ from .models import (
     Alert,
     AlertStatus,
     ContactMethod,
+    Crisis,
+    CrisisEvent,
+    CrisisMember,
+    CrisisStatus,
+    CrisisTask,
     EscalationPolicy,
+    InfoSource,
     NotificationRule,
     Rota,
     RotaLayer,
@@ -268,3 +274,48 @@ def mutes_recent(*, organization, now=None, limit: int = 50) -> list:
     return list(TopicMute.objects.for_organization(organization).select_related("topic", "muted_by")
                 .annotate(running=Case(When(until__gt=now, then=1), default=0, output_field=IntegerField()))
                 .order_by("-running", "-created_at")[:limit])
+
+
+# The crisis cell.
+
+def active_crisis(*, organization) -> Crisis | None:
+    return (Crisis.objects.for_organization(organization).filter(status=CrisisStatus.ACTIVE)
+            .select_related("declared_by").first())
+
+
+def crisis_list(*, organization) -> QuerySet[Crisis]:
+    return Crisis.objects.for_organization(organization).select_related("declared_by", "closed_by")
+
+
+def crisis_detail(*, organization, pk) -> Crisis:
+    """The organization's crisis, or 404 (another organization's crisis does not exist for this one)."""
+    from django.http import Http404
+
+    try:
+        return crisis_list(organization=organization).get(pk=int(pk))
+    except (Crisis.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404("No such crisis") from None
+
+
+def crisis_members(*, crisis: Crisis) -> QuerySet[CrisisMember]:
+    return crisis.members.select_related("user")
+
+
+def crisis_timeline(*, crisis: Crisis) -> QuerySet[CrisisEvent]:
+    return crisis.events.select_related("actor").order_by("at", "pk")
+
+
+def crisis_tasks(*, crisis: Crisis) -> QuerySet[CrisisTask]:
+    return crisis.tasks.select_related("owner")
+
+
+def crisis_sources(*, crisis: Crisis) -> QuerySet[InfoSource]:
+    return crisis.sources.all()
+
+
+def approved_statement_texts(*, organization_id: int) -> tuple[str, ...]:
+    """The active crisis's approved statements, which replies in crisis mode may follow.
+
+    Statements are not written yet: none is approved, so crisis mode allows the guides' templates only.
+    """
+    return ()

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path("alerts/", views.AlertListView.as_view(), name="alert-list"),
     path("alerts/<int:pk>/", views.AlertDetailView.as_view(), name="alert-detail"),
     path("me/notifications/", views.NotificationSettingsView.as_view(), name="contact-methods"),
+    # The crisis cell, one module per area.
+    path("crisis/", include("crisis.cell_urls")),
+    path("crisis/", include("crisis.room_urls")),
+    path("crisis/", include("crisis.statement_urls")),
+    path("crisis/", include("crisis.cluster_urls")),
+    path("crisis/", include("crisis.report_urls")),
 ]
 
 # Outside any organization: the signed link itself says which alert and who.

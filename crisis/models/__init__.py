@@ -10,6 +10,19 @@ from .alerts import (
     EscalationStepRun,
     RoutingRule,
 )
+from .cell import (
+    EXECUTIVE_SIGN_OFF_FROM,
+    MANUAL_EVENT_KINDS,
+    CellRole,
+    Crisis,
+    CrisisEvent,
+    CrisisMember,
+    CrisisSeverity,
+    CrisisStatus,
+    CrisisTask,
+    EventKind,
+    InfoSource,
+)
 from .detection import DetectorSettings, MentionBucket, TopicMute, WatchTopic
 from .notifications import (
     AttemptStatus,
@@ -31,6 +44,8 @@ from .oncall import (
 )
 
 __all__ = [
+    "CellRole", "Crisis", "CrisisEvent", "CrisisMember", "CrisisSeverity", "CrisisStatus", "CrisisTask", "EventKind",
+    "EXECUTIVE_SIGN_OFF_FROM", "InfoSource", "MANUAL_EVENT_KINDS",
     "Alert", "AlertLogEntry", "DetectorSettings", "MentionBucket", "TopicMute", "WatchTopic", "AttemptStatus", "AlertSeverity", "AlertSource", "AlertStatus", "ContactMethod", "ContactMethodKind",
     "EscalationPolicy", "EscalationStepRun", "HandoverNote", "NotificationAttempt", "NotificationRule", "PersonalCalendar", "Rota", "RotaLayer",
     "RotaLayerMember", "RotaOverride", "RotaSwap", "RoutingRule", "ShiftUnit", "SwapStatus",

@@ -1,0 +1,3 @@
+"""Pages of the crisis cell (room), under /o/<slug>/crisis/."""
+
+urlpatterns: list = []

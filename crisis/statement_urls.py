@@ -1,0 +1,3 @@
+"""Pages of the crisis cell (statement), under /o/<slug>/crisis/."""
+
+urlpatterns: list = []
