@@ -42,7 +42,7 @@ DATA_PATTERNS: dict[str, str] = {
     ),
     "phone": (
         r"(?:numero|num|n°)\s*(?:de\s+)?(?:tel(?:ephone)?|portable|mobile|fixe)|\btel(?:ephone)?\b|\bportable\b"
-        r"|phone(?:\s+(?:number|no|#))?|(?:mobile|cell)(?:\s+(?:number|no|phone))?"
+        r"|phone(?:\s+(?:number|no|#))?|\b(?:mobile|cell)(?:\s+(?:number|no|phone))?"
         r"|\bnumero\b" + _NOT_PERSONAL_NUMBER + r"|\bnum\b" + _NOT_PERSONAL_NUMBER
         + r"|(?<!flight\s)(?<!seat\s)(?<!gate\s)(?<!tracking\s)\bnumber\b" + r"|\b06\b|\bdigits\b"
     ),

@@ -103,12 +103,17 @@ def _inbox_link(organization: Organization, topic: WatchTopic | None, *, negativ
     return f"{reverse('inbox', kwargs={'organization_slug': organization.slug})}?{urlencode(params)}"
 
 
-def detection_run(*, now: datetime | None = None) -> int:
-    """The beat tick: judge every organization that counted mentions in the last minutes. Returns alerts raised."""
+def detection_run(*, now: datetime | None = None, organization_id: int | None = None) -> int:
+    """The beat tick: judge every organization that counted mentions in the last minutes. Returns alerts raised.
+
+    `organization_id` judges that one only: a drill on its simulated clock judges its own organization,
+    never another's counters at a time that is not theirs."""
     now = now or timezone.now()
     current_minute = floor_minute(now)
     active = (MentionBucket.objects.unscoped().filter(topic_id=OVERALL, minute__gte=current_minute - 2 * MINUTE)
               .values_list("organization_id", flat=True).distinct())
+    if organization_id is not None:
+        active = active.filter(organization_id=organization_id)
     raised = 0
     for organization in Organization.objects.filter(pk__in=list(active)):
         try:

@@ -186,10 +186,12 @@ def plan_notifications(*, alert: Alert, user_ids: list[int], step_number: int, n
 # --- delivery -----------------------------------------------------------------------------------
 
 
-def _claim(now: datetime, attempt_id: int | None = None) -> NotificationAttempt | None:
+def _claim(now: datetime, attempt_id: int | None = None, organization_id: int | None = None) -> NotificationAttempt | None:
     with transaction.atomic():
         due = NotificationAttempt.objects.unscoped().select_for_update(skip_locked=True, of=("self",)).filter(
             status=AttemptStatus.PENDING, due_at__lte=now)
+        if organization_id is not None:
+            due = due.filter(organization_id=organization_id)
         if attempt_id is not None:
             due = due.filter(pk=attempt_id)
         attempt = due.select_related("alert", "contact_method", "user", "organization").order_by("due_at", "pk").first()
@@ -248,10 +250,11 @@ def _fall_through(attempt: NotificationAttempt, now: datetime) -> None:
         following.save(update_fields=["due_at"])
 
 
-def attempt_deliver(*, now: datetime | None = None, attempt_id: int | None = None) -> NotificationAttempt | None:
+def attempt_deliver(*, now: datetime | None = None, attempt_id: int | None = None,
+                    organization_id: int | None = None) -> NotificationAttempt | None:
     """Claim one due attempt (or the given one), send it, record the outcome."""
     now = now or timezone.now()
-    attempt = _claim(now, attempt_id)
+    attempt = _claim(now, attempt_id, organization_id)
     if attempt is None or attempt.status == AttemptStatus.SKIPPED:
         return attempt
     try:
@@ -262,11 +265,14 @@ def attempt_deliver(*, now: datetime | None = None, attempt_id: int | None = Non
     return _finish(attempt, error="", now=now)
 
 
-def notifications_deliver_due(*, now: datetime | None = None, limit: int = 200) -> int:
-    interrupted_notifications_fail(now=now)
+def notifications_deliver_due(*, now: datetime | None = None, limit: int = 200,
+                              organization_id: int | None = None) -> int:
+    """`organization_id` delivers that organization's only (a drill on its simulated clock)."""
+    if organization_id is None:
+        interrupted_notifications_fail(now=now)
     delivered = 0
     while delivered < limit:
-        if attempt_deliver(now=now) is None:
+        if attempt_deliver(now=now, organization_id=organization_id) is None:
             break
         delivered += 1
     return delivered

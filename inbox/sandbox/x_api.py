@@ -82,6 +82,14 @@ class XWorld:
 
     # -- world building ------------------------------------------------------------------------
 
+    def use_brand(self, *, user_id: str, username: str, name: str = "") -> None:
+        """Play another brand account (a drill organization's own, which no other organization has)."""
+        self.users.pop(self.me["id"], None)
+        self.user_ids_by_handle.pop(self.me["username"], None)
+        self.me = {"id": user_id, "username": username, "name": name or username}
+        self.users[user_id] = self.me
+        self.user_ids_by_handle[username] = user_id
+
     def next_id(self) -> int:
         """Increasing even within one millisecond, as X's worker sequence makes them."""
         number = snowflake(self.state.next_number())

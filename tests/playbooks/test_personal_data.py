@@ -104,3 +104,11 @@ def test_the_brands_own_contacts_and_plain_numbers_are_not_personal_data():
     text = "Écrivez à aide@airdemo.fr ou appelez le 3654 ; vol AD1234, porte 32, 2 bagages de 23 kg."
     assert personal_data_shared(text, allowed=["aide@airdemo.fr"]) == []
     assert [s.kind for s in personal_data_shared(text)] == ["email"]
+
+
+def test_words_that_merely_contain_a_data_word_are_not_requests():
+    """Found by the crisis drill: "Cancelled flights ... published here" was blocked as asking for a
+    phone number ("cell" inside "cancelled")."""
+    assert personal_data_requests("Cancelled flights and free refunds or rebooking are published here: "
+                                  "https://air.example/japan") == []
+    assert personal_data_requests("Can you send us your cell number?")[0].kind == "phone"
