@@ -412,6 +412,8 @@ PLATFORM_SANDBOX_URL = env("PLATFORM_SANDBOX_URL", "")
 # Feeds and Mastodon instances that admins enter may point at private addresses only in
 # development (the sandbox listens on 127.0.0.1); in production the workers fetch public ones only.
 ALLOW_PRIVATE_CHANNEL_ADDRESSES = env_bool("ALLOW_PRIVATE_CHANNEL_ADDRESSES", DEBUG)
+# `seed_demo` replays a short crisis drill for the demo (crisis/demo_drill.py, ~20 s); off in tests.
+DEMO_DRILL = env_bool("VIGIE_DEMO_DRILL", True)
 PLATFORM_BASE_URLS = {
     "x": PLATFORM_SANDBOX_URL or "https://api.twitter.com",
     "facebook": PLATFORM_SANDBOX_URL or "https://graph.facebook.com",

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.demo import DemoPeople
 
+from . import demo_drill
 from .models import ContactMethod, EscalationPolicy, MentionBucket, Rota, RoutingRule, WatchTopic
 from .services import detection, notifications, oncall, policies
 
@@ -33,8 +34,14 @@ ON CONFLICT (organization_id, topic_id, minute) DO NOTHING
 """
 
 
-@transaction.atomic
 def seed(people: DemoPeople) -> None:
+    _seed_oncall(people)
+    # Outside the on-call seed's transaction: a drill's replies leave when each of its writes commits.
+    demo_drill.seed(people)
+
+
+@transaction.atomic
+def _seed_oncall(people: DemoPeople) -> None:
     organization, users = people.organization, people.users
     rota = Rota.objects.for_organization(organization).filter(name=ROTA).first()
     if rota is None:

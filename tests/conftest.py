@@ -19,6 +19,8 @@ def pytest_configure(config):
     # Each run its own cache keys: a test database numbers organizations from 1 again.
     settings.CACHES["default"]["KEY_PREFIX"] = f"vigie-test-{uuid.uuid4().hex[:8]}"
     settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    # The demo's crisis drill takes ~20 s at every seed_demo; tests/crisis/test_drill.py runs it itself.
+    settings.DEMO_DRILL = False
     # Every test client calls from 127.0.0.1 and the API's rate counters live in the cache for the
     # whole run: suites that walk every route would be throttled by each other. Throttling is tested
     # with low rates in tests/config/test_throttling.py; tests/config checks the production rates.

@@ -195,10 +195,15 @@ class Responders:
             action.run(now)
 
     def step(self, now: datetime, *, tick: timedelta) -> None:
+        from .runner import spent
+
         self.run_due(now)
-        self._notice_pages()
-        self._notice_conversations()
-        self._answer(now, tick)
+        with spent("people: pages"):
+            self._notice_pages()
+        with spent("people: new conversations"):
+            self._notice_conversations()
+        with spent("people: replies"):
+            self._answer(now, tick)
 
     # on call
 
@@ -344,7 +349,9 @@ class Responders:
         # desk's; once it is, the crisis's conversations wait for the statement.
         queue = self.other if self.crisis is not None else self._oldest_first()
         agents = [user for key, user in self.people.items() if key in ("agent", "backup", "agent3")]
-        self.desk_credit += self.scenario.desk["agents"] * self.scenario.desk["replies_per_agent_minute"] * minutes
+        # At 2 a.m. the desk is the person on call; the declaration wakes the cell's customer care up.
+        staff = self.scenario.desk["agents_in_crisis" if self.crisis is not None else "agents"]
+        self.desk_credit += staff * self.scenario.desk["replies_per_agent_minute"] * minutes
         while self.desk_credit >= 1 and queue:
             waiting = queue.popleft()
             language = "fr" if waiting.conversation.language == "fr" else "en"

@@ -127,6 +127,18 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+SPENT: Counter = Counter()  # real seconds per part of the pipeline, for the bench's breakdown
+
+
+@contextmanager
+def spent(part: str) -> Iterator[None]:
+    began = time.monotonic()
+    try:
+        yield
+    finally:
+        SPENT[part] += time.monotonic() - began
+
+
 def _post(client: SandboxClient, mentions: list[RecordedMention], storm_start: datetime) -> None:
     if not mentions:
         return
@@ -150,8 +162,9 @@ def drill_run(scenario_name: str, *, scale: float = 1.0, minutes: int | None = N
               storm_start: datetime | None = None, people: dict[str, User] | None = None, name: str = "",
               slug: str = "", language: str = "fr", report_dir: Path | None = None,
               say: Callable[[str], None] = lambda line: None) -> DrillResult:
-    """Run a drill end to end and return its figures. `until="detected"` stops once the first alert
-    is raised (the detector's part alone); `minutes` cuts the storm short; `scale` scales every volume."""
+    """Run a drill end to end and return its figures. `until="detected"` replays the detector's part
+    alone (nobody answers) and stops at the first alert; `minutes` cuts the storm short; `scale`
+    multiplies every volume (the learned weeks too)."""
     scenario = scenario_load(scenario_name)
     started = time.monotonic()
     real_now = timezone.now()
@@ -217,21 +230,25 @@ def _replay(scenario: Scenario, desk: Desk, responders: Responders, clock: Simul
         action_at = responders.next_action_at()
         if action_at is not None and action_at < moment:
             clock.move_to(max(action_at, clock.now))
-            responders.run_due(clock.now)
+            with spent("people"):
+                responders.run_due(clock.now)
             continue
         clock.move_to(moment)
         reset_queries()  # DEBUG keeps every statement otherwise; a drill runs tens of thousands
         due = []
         while waiting and storm_start + timedelta(seconds=waiting[0].offset_s) <= moment:
             due.append(waiting.popleft())
-        _post(client, due, storm_start)
-        if due:
-            ingested += _poll(desk)
+        with spent("ingestion"):
+            _post(client, due, storm_start)
+            if due:
+                ingested += _poll(desk)
         if moment >= next_judgement:
-            detection.detection_run(now=moment, organization_id=organization_id)
+            with spent("detection"):
+                detection.detection_run(now=moment, organization_id=organization_id)
             next_judgement += JUDGE_EVERY
-        escalation.escalations_run_due(now=moment, organization_id=organization_id)
-        notifications.notifications_deliver_due(now=moment, organization_id=organization_id)
+        with spent("escalation"):
+            escalation.escalations_run_due(now=moment, organization_id=organization_id)
+            notifications.notifications_deliver_due(now=moment, organization_id=organization_id)
         for alert in Alert.objects.for_organization(organization_id).exclude(pk__in=seen_alerts).order_by("pk"):
             seen_alerts.add(alert.pk)
             progress(alert.triggered_at, f"alert: {alert.title}")
@@ -240,7 +257,9 @@ def _replay(scenario: Scenario, desk: Desk, responders: Responders, clock: Simul
         fast = (storm_start - timedelta(minutes=1) <= moment < storm_start + timedelta(minutes=10)
                 or (seen_alerts and not responders.published))
         tick = FAST_TICK if fast else SLOW_TICK
-        responders.step(moment, tick=tick)
+        if until != "detected":  # the detector's part alone: nobody answers meanwhile
+            with spent("people"):
+                responders.step(moment, tick=tick)
         if moment >= next_progress:
             progress(moment, f"{ingested} mentions in, {responders.log.replies_sent} replies sent, "
                              f"{len(responders.in_scope) + len(responders.other)} waiting")

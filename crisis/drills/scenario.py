@@ -6,8 +6,9 @@ Pure: no database, no clock. The same scenario, start and scale always give the 
 Ordinary traffic follows the scenario's daily rhythm (`baseline`: a few mentions a minute at night,
 more by day, `negative_share` of them negative) — the same rhythm the drill lays down as the detector's
 learned weeks, so the quiet part pages nobody. The storm adds, minute by minute, `storm.rate`
-mentions (a piecewise-linear curve over minutes since its start) of which `storm.angry_share` ask
-one of the scenario's questions in anger, in French or English; the rest is ordinary traffic.
+mentions (a piecewise-linear curve over minutes since its start), and `storm.angry_share` of all the
+minute's mentions ask one of the scenario's questions in anger, in French or English (a slow burn
+adds nothing: the usual traffic turns sour); the rest is ordinary traffic.
 Whether a text counts as negative is the inbox classifier's call, as for any mention: ordinary texts
 are drawn from pools the classifier has sorted, so the negative share is what the scenario says.
 """
@@ -185,15 +186,12 @@ def recording(scenario: Scenario, *, scale: float = 1.0, minutes: int | None = N
     for minute in range(-scenario.lead_in_minutes, storm_minutes):
         start = minute * 60.0
         moment = reference + timedelta(minutes=minute)
-        for _ in range(_poisson(rng, scenario.baseline_rate(moment) * scale)):
-            text, language = ordinary.pick(rng, negative=rng.random() < scenario.baseline["negative_share"])
-            handle, name, followers = author(language)
-            mentions.append(RecordedMention(start + rng.uniform(0, 60), text, language, handle, name, followers,
-                                            0, ""))
-        if minute < 0:
-            continue
-        for _ in range(_poisson(rng, scenario.storm_rate(minute) * scale)):
-            if rng.random() >= scenario.angry_share(minute):
+        ordinary_count = _poisson(rng, scenario.baseline_rate(moment) * scale)
+        storm_count = _poisson(rng, scenario.storm_rate(minute) * scale) if minute >= 0 else 0
+        for _ in range(ordinary_count + storm_count):
+            # During the storm, `angry_share` of every mention (the ordinary ones too: a slow burn
+            # turns the usual traffic sour without adding to it) asks a storm question in anger.
+            if minute < 0 or rng.random() >= scenario.angry_share(minute):
                 text, language = ordinary.pick(rng, negative=rng.random() < scenario.baseline["negative_share"])
                 handle, name, followers = author(language)
                 mentions.append(RecordedMention(start + rng.uniform(0, 60), text, language, handle, name,

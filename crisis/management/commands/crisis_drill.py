@@ -66,6 +66,9 @@ class Command(BaseCommand):
             membership_add(organization=result.organization, user=user, role=Role.LEAD)
         self.stdout.write(f"Real time: {result.real_seconds:.1f} s; {result.mentions} mentions ingested, "
                           f"{result.replies_sent} replies sent, {result.replies_refused} refused")
+        from crisis.drills.runner import SPENT
+
+        self.stdout.write("Real seconds by part: " + ", ".join(f"{part} {seconds:.1f}" for part, seconds in SPENT.most_common()))
         for reason, count in result.refusals.most_common(5):
             self.stdout.write(f"  {count} replies refused: {reason}")
         if result.report_path:
