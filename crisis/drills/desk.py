@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -84,7 +85,7 @@ def _guide(organization: Organization, scenario: Scenario, people: dict[str, Use
          "templates": [{"key": f"crisis-{language}", "language": language, "label": _("Holding statement"),
                         "text": scenario.statement[language]} for language in ("fr", "en")]},
         {"key": "general", "name": _("Everyday questions"), "triggers": {"keywords": []},
-         "templates": [{"key": f"general-{language}", "language": language, "label": _("Acknowledge"),
+         "templates": [{"key": f"general-{language}", "language": language, "label": _("Acknowledgement"),
                         "text": scenario.answer[language]} for language in ("fr", "en")]},
     ]}
     guide = playbooks_services.guide_create(organization=organization, actor=people["admin"],
@@ -110,10 +111,18 @@ def _learned_weeks(organization: Organization, scenario: Scenario, until: dateti
     return len(rows)
 
 
-@transaction.atomic
 def desk_build(*, scenario: Scenario, storm_start: datetime, name: str, slug: str, sandbox: PlatformSandbox,
                scale: float = 1.0, people: dict[str, User] | None = None, language: str = "fr") -> Desk:
-    """A fresh drill organization, ready for the storm starting at `storm_start`."""
+    """A fresh drill organization, ready for the storm starting at `storm_start`; what it names
+    (rota, policy, guide) is in the organization's language."""
+    with translation.override(language):
+        return _desk_build(scenario=scenario, storm_start=storm_start, name=name, slug=slug, sandbox=sandbox,
+                           scale=scale, people=people, language=language)
+
+
+@transaction.atomic
+def _desk_build(*, scenario: Scenario, storm_start: datetime, name: str, slug: str, sandbox: PlatformSandbox,
+                scale: float, people: dict[str, User] | None, language: str) -> Desk:
     organization = Organization.objects.create(name=name[:100], slug=slug, time_zone=scenario.time_zone,
                                                language=language)
     people = _people(organization, people)
