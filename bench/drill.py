@@ -44,7 +44,7 @@ def main() -> None:
         result = drill_run(name, scale=args.scale)
         real[name] = result.real_seconds
         print(f"{name}: {result.mentions} mentions, {result.replies_sent} replies sent, "
-              f"{result.replies_refused} refused, real {result.real_seconds:.1f} s")
+              f"{result.replies_refused} refused, real {result.real_seconds:.1f} s, CPU {result.cpu_seconds:.1f} s")
         print("  real seconds by part: " + ", ".join(f"{part} {s:.1f}" for part, s in SPENT.most_common()))
         print(f"  {result.line}")
         if name == "sunday-storm":

@@ -68,6 +68,7 @@ class DrillResult:
     storm_start: datetime
     figures: drill_figures.DrillFigures
     real_seconds: float
+    cpu_seconds: float  # this process's CPU: what the drill costs whatever else the machine runs
     mentions: int
     replies_sent: int
     replies_refused: int
@@ -166,7 +167,7 @@ def drill_run(scenario_name: str, *, scale: float = 1.0, minutes: int | None = N
     alone (nobody answers) and stops at the first alert; `minutes` cuts the storm short; `scale`
     multiplies every volume (the learned weeks too)."""
     scenario = scenario_load(scenario_name)
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     real_now = timezone.now()
     storm_minutes = scenario.storm_minutes if minutes is None else min(minutes, scenario.storm_minutes)
     if storm_start is None:
@@ -208,6 +209,7 @@ def drill_run(scenario_name: str, *, scale: float = 1.0, minutes: int | None = N
         sandbox.stop()
     outcome = DrillResult(scenario=scenario.name, organization=desk.organization, crisis=crisis,
                           storm_start=storm_start, figures=figures, real_seconds=time.monotonic() - started,
+                          cpu_seconds=time.process_time() - cpu_started,
                           mentions=result, replies_sent=responders.log.replies_sent,
                           replies_refused=responders.log.replies_refused, lines=lines,
                           refusals=responders.log.refusals)
@@ -282,6 +284,7 @@ def write_report(result: DrillResult, scenario: Scenario, directory: Path) -> Pa
         "scenario": scenario.name, "story": scenario.story, "organization": result.organization.slug,
         "crisis_id": result.crisis.pk if result.crisis else None, "storm_start": result.storm_start.isoformat(),
         "figures": asdict(result.figures), "line": result.line, "real_seconds": round(result.real_seconds, 1),
+        "cpu_seconds": round(result.cpu_seconds, 1),
         "mentions": result.mentions, "replies_sent": result.replies_sent, "replies_refused": result.replies_refused,
         "progress": result.lines, "timeline": timeline,
     }, ensure_ascii=False, indent=2, default=str), encoding="utf-8")

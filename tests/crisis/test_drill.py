@@ -14,12 +14,15 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import Membership, Organization
+from accounts.models import Membership, Organization, User
+from accounts.roles import Role
 from crisis.drills import scenario as drill_scenario
+from crisis.drills.listing import finished_drills
 from crisis.drills.runner import drill_run
 from crisis.models import Alert, AlertStatus, Crisis, CrisisStatus, EventKind, MentionBucket
 from inbox import selectors as inbox_selectors
 from inbox.classification import NEGATIVE_THRESHOLD, classify_many
+from tests.factories import OrganizationFactory, member
 
 LAST_LINE = re.compile(r"^drill=(?P<scenario>[a-z-]+) detected_s=(?P<detected>\d+|none) paged_s=(?P<paged>\d+|none) "
                        r"acked_s=(?P<acked>\d+|none) declared_s=(?P<declared>\d+|none) "
@@ -142,3 +145,8 @@ def test_the_demo_shows_a_finished_drill_played_by_the_demo_people(settings):
     assert crisis.started_at < crisis.closed_at
     call_command("seed_demo")  # seeded once
     assert Crisis.objects.for_organization(drill).count() == 1
+    # From AirDemo's pages, its people find the drill (opened under the drill organization's address).
+    lead = User.objects.get(email="lead@airdemo.example")
+    assert list(finished_drills(user=lead)) == [crisis]
+    stranger = member(OrganizationFactory(), Role.LEAD)
+    assert list(finished_drills(user=stranger)) == []

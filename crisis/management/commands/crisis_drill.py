@@ -64,7 +64,7 @@ class Command(BaseCommand):
                            say=lambda line: self.stdout.write(line))
         for user in watchers:
             membership_add(organization=result.organization, user=user, role=Role.LEAD)
-        self.stdout.write(f"Real time: {result.real_seconds:.1f} s; {result.mentions} mentions ingested, "
+        self.stdout.write(f"Real time: {result.real_seconds:.1f} s (CPU {result.cpu_seconds:.1f} s); {result.mentions} mentions ingested, "
                           f"{result.replies_sent} replies sent, {result.replies_refused} refused")
         from crisis.drills.runner import SPENT
 
