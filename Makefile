@@ -61,7 +61,7 @@ screenshots: install browser
 	@DEBUG=1 SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m config.embedded -- $(VENV)/bin/pytest tests/browser -q
 
 bench: install
-	@for script in classify ingest inbox_query live escalation; do \
+	@for script in classify ingest inbox_query live escalation drill; do \
 	  echo "== bench/$$script.py"; DEBUG=1 $(PY) -m config.embedded -- $(PY) bench/$$script.py || exit 1; done
 
 lint: install
