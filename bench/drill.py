@@ -34,7 +34,8 @@ def main() -> None:
     args = parser.parse_args()
     django_setup()
     quiet_query_log()
-    from crisis.drills.runner import SPENT, drill_run
+    from crisis.drills.runner import drill_run
+    from crisis.drills.timing import SPENT
     from crisis.management.commands.crisis_drill import missed_targets
 
     real: dict[str, float] = {}

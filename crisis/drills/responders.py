@@ -45,6 +45,7 @@ from ..services import alerts as alert_services
 from ..services import cell
 from .desk import Desk
 from .scenario import Scenario
+from .timing import spent
 
 # --- the adapter to the statements and clusters services ---------------------------------------
 
@@ -195,8 +196,6 @@ class Responders:
             action.run(now)
 
     def step(self, now: datetime, *, tick: timedelta) -> None:
-        from .runner import spent
-
         self.run_due(now)
         with spent("people: pages"):
             self._notice_pages()

@@ -52,6 +52,7 @@ from . import figures as drill_figures
 from .desk import Desk, desk_build, drill_slug
 from .responders import Responders
 from .scenario import RecordedMention, Scenario, recording, scenario_load
+from .timing import spent
 
 FAST_TICK = timedelta(seconds=10)
 SLOW_TICK = timedelta(seconds=30)
@@ -126,18 +127,6 @@ def drill_environment() -> Iterator[None]:
 def _iso(moment: datetime) -> str:
     """X's time format, to the millisecond."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-SPENT: Counter = Counter()  # real seconds per part of the pipeline, for the bench's breakdown
-
-
-@contextmanager
-def spent(part: str) -> Iterator[None]:
-    began = time.monotonic()
-    try:
-        yield
-    finally:
-        SPENT[part] += time.monotonic() - began
 
 
 def _post(client: SandboxClient, mentions: list[RecordedMention], storm_start: datetime) -> None:

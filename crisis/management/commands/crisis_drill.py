@@ -17,6 +17,7 @@ from accounts.roles import Role
 from accounts.services import membership_add
 from crisis.drills.runner import drill_run
 from crisis.drills.scenario import scenario_names
+from crisis.drills.timing import SPENT
 
 # What `--check` holds a drill to (the targets for the Sunday storm).
 TARGETS = {"detected_s": 60, "paged_s": 60, "declared_s": 600, "first_statement_s": 900}
@@ -64,11 +65,11 @@ class Command(BaseCommand):
                            say=lambda line: self.stdout.write(line))
         for user in watchers:
             membership_add(organization=result.organization, user=user, role=Role.LEAD)
-        self.stdout.write(f"Real time: {result.real_seconds:.1f} s (CPU {result.cpu_seconds:.1f} s); {result.mentions} mentions ingested, "
-                          f"{result.replies_sent} replies sent, {result.replies_refused} refused")
-        from crisis.drills.runner import SPENT
-
-        self.stdout.write("Real seconds by part: " + ", ".join(f"{part} {seconds:.1f}" for part, seconds in SPENT.most_common()))
+        self.stdout.write(f"Real time: {result.real_seconds:.1f} s (CPU {result.cpu_seconds:.1f} s); "
+                          f"{result.mentions} mentions ingested, {result.replies_sent} replies sent, "
+                          f"{result.replies_refused} refused")
+        self.stdout.write("Real seconds by part: "
+                          + ", ".join(f"{part} {seconds:.1f}" for part, seconds in SPENT.most_common()))
         for reason, count in result.refusals.most_common(5):
             self.stdout.write(f"  {count} replies refused: {reason}")
         if result.report_path:
