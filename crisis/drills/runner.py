@@ -186,7 +186,7 @@ def drill_run(scenario_name: str, *, scale: float = 1.0, minutes: int | None = N
                               scale=scale, people=people, language=language)
             say(f"Drill organization “{desk.organization.name}” (/o/{desk.organization.slug}/) is ready")
             responders = Responders(desk=desk, scenario=scenario, storm_start=storm_start, say=progress)
-            result = _replay(scenario, desk, responders, clock, recorded, storm_start=storm_start,
+            ingested = _replay(scenario, desk, responders, clock, recorded, storm_start=storm_start,
                              lead_in_start=lead_in_start, end=end, until=until, progress=progress)
             crisis = responders.crisis
             responders.close(clock.now)
@@ -199,7 +199,7 @@ def drill_run(scenario_name: str, *, scale: float = 1.0, minutes: int | None = N
     outcome = DrillResult(scenario=scenario.name, organization=desk.organization, crisis=crisis,
                           storm_start=storm_start, figures=figures, real_seconds=time.monotonic() - started,
                           cpu_seconds=time.process_time() - cpu_started,
-                          mentions=result, replies_sent=responders.log.replies_sent,
+                          mentions=ingested, replies_sent=responders.log.replies_sent,
                           replies_refused=responders.log.replies_refused, lines=lines,
                           refusals=responders.log.refusals)
     if report_dir is not None:

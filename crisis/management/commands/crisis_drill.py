@@ -75,7 +75,7 @@ class Command(BaseCommand):
         if result.report_path:
             self.stdout.write(f"Report: {result.report_path}")
         if result.crisis is not None:
-            self.stdout.write(f"Crisis: /o/{result.organization.slug}/crisis/{result.crisis.pk}/")
+            self.stdout.write(f"Crisis #{result.crisis.pk} (a drill) under /o/{result.organization.slug}/crisis/")
         self.stdout.write(result.line)
         if check and (missed := missed_targets(result.figures)):
             self.stderr.write("Targets missed: " + "; ".join(missed))
