@@ -150,3 +150,32 @@ def test_the_demo_shows_a_finished_drill_played_by_the_demo_people(settings):
     assert list(finished_drills(user=lead)) == [crisis]
     stranger = member(OrganizationFactory(), Role.LEAD)
     assert list(finished_drills(user=stranger)) == []
+
+
+@pytest.mark.django_db
+def test_a_drills_sweeps_and_detector_leave_other_organizations_alone(organization, other_organization,
+                                                                      django_capture_on_commit_callbacks):
+    """A drill's clock runs ahead of real time: sweeping everyone at its time would page other
+    organizations early. Given an organization, the sweeps and the detector touch only it."""
+    from datetime import UTC, datetime
+
+    from crisis.models import EscalationStepRun
+    from crisis.services import alerts, detection, escalation, policies
+
+    now = datetime(2026, 12, 6, 1, 0, 30, tzinfo=UTC)
+    for org in (organization, other_organization):
+        lead = member(org, Role.LEAD)
+        policy = policies.policy_create(organization=org, actor=lead, name="Leads",
+                                        steps=[{"notify": "leads", "wait_minutes": 0}])
+        policies.routing_rule_create(organization=org, actor=lead, policy=policy, sources=[])
+        alerts.alert_raise(organization=org, source="manual", severity="high", title="Help", now=now)
+        MentionBucket.objects.bulk_create(
+            [MentionBucket(organization=org, topic_id=0, minute=now.replace(second=0) - timedelta(minutes=m),
+                           mentions=2) for m in range(1, 61)]
+            + [MentionBucket(organization=org, topic_id=0, minute=now.replace(second=0), mentions=200)])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert escalation.escalations_run_due(now=now, organization_id=organization.pk) == 1
+        assert detection.detection_run(now=now, organization_id=organization.pk) >= 1
+    assert EscalationStepRun.objects.for_organization(organization).exists()
+    assert not EscalationStepRun.objects.for_organization(other_organization).exists()
+    assert Alert.objects.for_organization(other_organization).count() == 1  # the manual page only
