@@ -119,3 +119,11 @@ def present_members(*, crisis: Crisis, now: datetime | None = None) -> list[Cris
 
 def membership_of(*, crisis: Crisis, user: User) -> CrisisMember | None:
     return selectors.crisis_members(crisis=crisis).filter(user=user).first()
+
+
+def source_snippets(*, organization) -> list[tuple[str, str]]:
+    """The active crisis's information sources, for the reply composer (registered in apps.ready)."""
+    crisis = selectors.active_crisis(organization=organization)
+    if crisis is None:
+        return []
+    return [(source.label, source.url) for source in selectors.crisis_sources(crisis=crisis)]
