@@ -183,4 +183,10 @@ OBJECT_KWARGS.update({
     "crisis-room-task": _crisis_task,
     "crisis-room-sources": _crisis,
     "crisis-room-source": _crisis_source,
+    "api:crisis-room-series": _crisis,
+    "api:crisis-room-timeline": _crisis,
+    "api:crisis-room-tasks": _crisis,
+    "api:crisis-room-task": _crisis_task,
+    "api:crisis-room-sources": _crisis,
+    "api:crisis-room-source": _crisis_source,
 })
