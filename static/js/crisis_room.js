@@ -50,6 +50,11 @@
     if (plot) { plot.setData(data); return; }
     const options = Object.assign(size(), {
       scales: { x: { time: true } },
+      // The times of the page (the person's or the organization's zone), not the browser's.
+      tzDate: function (ts) {
+        try { return window.uPlot.tzDate(new Date(ts * 1000), chartBox.dataset.timeZone || "UTC"); }
+        catch (e) { return new Date(ts * 1000); }
+      },
       series: [
         {},
         { label: chartBox.dataset.labelMentions, stroke: "#1f6feb", width: 2, fill: "rgba(31,111,235,0.08)" },
