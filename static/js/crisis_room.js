@@ -66,33 +66,41 @@
     plot = new window.uPlot(options, data, chartBox);
   }
 
+  // Points pushed while the series was being fetched, merged again once it arrives.
+  let fetching = 0, heldPoints = [];
+
   function load(series) {
     xs = series.points.map(function (p) { return p[0]; });
     mentions = series.points.map(function (p) { return p[1]; });
     negative = series.points.map(function (p) { return p[2]; });
-    draw();
+    const held = heldPoints;
+    heldPoints = [];
+    merge(held);
   }
 
-  // Live points arrive for the last few minutes: replace those minutes, append new ones (zeros
-  // filling any gap), so a late mention counted in a past minute moves that minute only.
+  // Live points arrive for the last few minutes: update those minutes, append new ones (zeros
+  // filling any gap), so a late mention counted in a past minute moves that minute only. Counters
+  // only grow, so the larger figure is the fresher one, whatever order answers arrive in.
   function merge(points) {
+    if (fetching) heldPoints = heldPoints.concat(points);
     points.forEach(function (point) {
       const at = point[0];
       if (!xs.length) { xs.push(at); mentions.push(point[1]); negative.push(point[2]); return; }
       const index = Math.round((at - xs[0]) / MINUTE);
       if (index < 0) return;
       while (xs.length <= index) { xs.push(xs[xs.length - 1] + MINUTE); mentions.push(0); negative.push(0); }
-      mentions[index] = point[1];
-      negative[index] = point[2];
+      mentions[index] = Math.max(mentions[index], point[1]);
+      negative[index] = Math.max(negative[index], point[2]);
     });
     draw();
   }
 
   function refetchSeries() {
+    fetching += 1;
     fetch(chartBox.dataset.seriesUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r); })
-      .then(load)
-      .catch(function () { /* the next live event or reconnection tries again */ });
+      .then(function (series) { fetching -= 1; load(series); })
+      .catch(function () { fetching -= 1; /* the next live event or reconnection tries again */ });
   }
 
   let resizeTimer = null;
@@ -110,10 +118,21 @@
     "room-sources": room.dataset.sourcesUrl,
   };
 
+  // Answers may come back out of order on a busy server: only the latest request's answer for a
+  // panel is shown, so an older (staler) one never overwrites a newer one.
+  const latest = {};
+  function replace(panelId, request) {
+    const mine = (latest[panelId] = (latest[panelId] || 0) + 1);
+    return request.then(function (answer) {
+      const panel = document.getElementById(panelId);
+      if (panel && mine === latest[panelId] && (answer.ok || answer.status === 400)) panel.innerHTML = answer.text;
+      return answer;
+    });
+  }
+
   function refresh(panelId) {
-    const panel = document.getElementById(panelId);
-    if (!panel) return;
-    fetchText(panels[panelId]).then(function (answer) { if (answer.ok) panel.innerHTML = answer.text; });
+    if (!document.getElementById(panelId)) return;
+    replace(panelId, fetchText(panels[panelId]));
   }
 
   let postsRefreshedAt = 0;
@@ -125,10 +144,7 @@
   }
 
   function heartbeat() {
-    const panel = document.getElementById("room-presence");
-    fetchText(room.dataset.presenceUrl, { method: "POST" }).then(function (answer) {
-      if (answer.ok && panel) panel.innerHTML = answer.text;
-    });
+    replace("room-presence", fetchText(room.dataset.presenceUrl, { method: "POST" }));
   }
 
   room.addEventListener("submit", function (event) {
@@ -137,10 +153,7 @@
     event.preventDefault();
     const body = new FormData(form);
     if (event.submitter && event.submitter.name) body.append(event.submitter.name, event.submitter.value);
-    const panel = document.getElementById(form.dataset.panel);
-    fetchText(form.action, { method: "POST", body: body }).then(function (answer) {
-      if (panel && (answer.ok || answer.status === 400)) panel.innerHTML = answer.text;
-    });
+    replace(form.dataset.panel, fetchText(form.action, { method: "POST", body: body }));
   });
 
   // --- live ----------------------------------------------------------------------------------------
@@ -158,15 +171,15 @@
       if (!present) refresh("room-presence");
     } else if (kind === "closed" || kind === "declared") window.location.reload();
   });
-  // (Re)connected: whatever was pushed while away is read again from the server.
-  document.addEventListener("vigie:open", function () {
-    refetchSeries();
-    refresh("room-timeline");
-    refresh("room-tasks");
-    refresh("room-posts");
+  // (Re)connected: the curves are read again (points pushed while away were lost), and after a
+  // reconnection the panels too (the first connection follows a fresh render: nothing missed).
+  document.addEventListener("vigie:open", refetchSeries);
+  document.addEventListener("vigie:caught-up", function () {
+    ["room-presence", "room-posts", "room-timeline", "room-tasks", "room-sources"].forEach(refresh);
   });
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", refetchSeries);
-  else refetchSeries();
+  // The first draw waits for the live channel's "open" (so no push falls between the two); a
+  // page whose live channel never opens still draws from what the page was rendered with.
+  setTimeout(function () { if (!plot && !xs.length) refetchSeries(); }, 3000);
   if (active) setInterval(heartbeat, HEARTBEAT_MS);
 })();
