@@ -203,6 +203,7 @@ def room_series_push(*, now: datetime | None = None) -> int:
     """Push the last minutes of every active crisis's curves to its room. Returns pushes sent."""
     now = now or timezone.now()
     pushed = 0
+    # Across organizations on purpose (a beat tick); each crisis then reads its own organization's rows.
     for crisis in Crisis.objects.unscoped().filter(status=CrisisStatus.ACTIVE).only("pk", "organization_id",
                                                                                      "status", "started_at"):
         points = room_selectors.live_points(crisis=crisis, now=now)

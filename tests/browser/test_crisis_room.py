@@ -121,6 +121,7 @@ def test_the_cell_adds_a_task_and_a_source_live_and_an_agent_inserts_the_source_
     lead.fill("#room-source-url", "https://status.airdemo.example/")
     lead.click(".room-source-form button[type=submit]")
     expect(lead.locator("#room-sources .error")).to_contain_text("already among the sources")
+    screenshot(lead, "crisis-room-desktop")
 
     # The other member's room follows without reloading: the task, and its line on the timeline.
     expect(watcher.get_by_test_id("room-tasks")).to_contain_text("Brief the call centre")
