@@ -381,6 +381,8 @@ CELERY_BEAT_SCHEDULE = {
     "coverage-gaps": {"task": "crisis.tasks.check_coverage_gaps", "schedule": 3600.0},
     "handoffs": {"task": "crisis.tasks.announce_handoffs", "schedule": 60.0},
     "volume-spikes": {"task": "crisis.tasks.check_volume_spikes", "schedule": 30.0},
+    # The crisis room's curves move within seconds of the mentions (one small push per active crisis).
+    "crisis-room-series": {"task": "crisis.tasks.push_crisis_room_series", "schedule": 5.0},
 }
 
 # --- Vigie -------------------------------------------------------------------------------------

@@ -31,3 +31,10 @@ def announce_handoffs() -> int:
 @shared_task
 def check_volume_spikes() -> int:
     return detection.detection_run()
+
+
+@shared_task
+def push_crisis_room_series() -> int:
+    from .services import room
+
+    return room.room_series_push()

@@ -419,3 +419,47 @@ def closed_conversations_for_training(*, organization: Organization | int, limit
                       "followers": conversation.contact.followers, "tags": [t.name for t in conversation.tags.all()],
                       "channel_handle": conversation.channel.handle})
     return items
+
+
+# --- what the crisis room reads about a tagged queue ------------------------------------------------
+
+TOP_BY = {
+    # Re-shares: a conversation's reach is the largest engagement its posts had when fetched
+    # (retweets, quotes, likes; reposts where the platform gives them).
+    "shared": ("-reach", "-last_message_at", "-pk"),
+    # Influence: the author's audience.
+    "influential": ("-contact__followers", "-last_message_at", "-pk"),
+}
+
+
+def _tagged(organization: Organization | int, tag: str) -> QuerySet[Conversation]:
+    tag_ids = list(Tag.objects.for_organization(organization).filter(name=tag).values_list("pk", flat=True))
+    if not tag_ids:
+        return Conversation.objects.for_organization(organization).none()
+    # Unscoped through-table: the tag is this organization's, and so is every conversation it is on.
+    return Conversation.objects.for_organization(organization).filter(Exists(ConversationTag.objects.unscoped().filter(
+        conversation_id=OuterRef("pk"), tag_id__in=tag_ids)))
+
+
+def top_tagged_conversations(*, organization: Organization | int, tag: str, since: datetime, by: str,
+                             limit: int = 5) -> list[Conversation]:
+    """The conversations carrying `tag` with an inbound post since `since`, most shared or from the
+    most influential authors first (`by` in TOP_BY), with channel and contact loaded."""
+    if by not in TOP_BY:
+        raise ValueError(f"by must be one of {sorted(TOP_BY)}")
+    return list(_tagged(organization, tag).filter(last_inbound_at__gte=since, is_private=False)
+                .select_related("channel", "contact").order_by(*TOP_BY[by])[:limit])
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    size: int  # active conversations (new or open) carrying the tag
+    oldest_unanswered_at: datetime | None  # when the longest-waiting one nobody has answered yet began
+
+
+def tagged_queue_stats(*, organization: Organization | int, tag: str) -> QueueStats:
+    from django.db.models import Min
+
+    figures = _tagged(organization, tag).filter(status__in=ACTIVE_STATUSES).aggregate(
+        size=Count("pk"), oldest=Min("created_at", filter=Q(first_response_at__isnull=True)))
+    return QueueStats(size=figures["size"], oldest_unanswered_at=figures["oldest"])

@@ -204,6 +204,8 @@ def fuzzed_organization(admin_client):
         **_playbooks_objects(organization, conversation, admin),
     }
     objects.update(_oncall_objects(organization, admin))
+    # The crisis room's API names a crisis (crisis/api/room.py): the organization's active one.
+    objects.setdefault("crises", _active_crisis(organization, admin))
     ids = {
         "assignee_id": admin.pk, "team_id": objects["teams"], "channel_id": ChannelFactory(organization=organization).pk,
         "other_contact_id": ContactFactory(organization=organization).pk, "tag_ids": [TagFactory(organization=organization).pk],
@@ -223,6 +225,14 @@ def _oncall_objects(organization, admin) -> dict:
     policy = policies.policy_create(organization=organization, actor=admin, name="Fuzzed policy",
                                     steps=[{"notify": "leads", "wait_minutes": 5}])
     return {"rotas": rota.pk, "rota-layers": rota.layers.get().pk, "escalation-policies": policy.pk}
+def _active_crisis(organization, admin) -> int:
+    from crisis import selectors
+    from crisis.services import cell
+
+    crisis = selectors.active_crisis(organization=organization)
+    return (crisis or cell.crisis_declare(organization=organization, actor=admin, title="Fuzzed crisis")).pk
+
+
 def _playbooks_objects(organization, conversation, author) -> dict:
     from playbooks.models import Guide, GuideVersion, LintRule, PerimeterRule, ReplyApproval
 

@@ -29,3 +29,8 @@ router.register("topic-mutes", TopicMuteViewSet, basename="topic-mute")
 router.register("notification-rules", NotificationRuleViewSet, basename="notification-rule")
 
 urlpatterns = router.urls
+
+# The crisis room (crisis/api/room.py).
+from .room_urls import urlpatterns as room_urlpatterns  # noqa: E402
+
+urlpatterns += room_urlpatterns
