@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import detection, escalation, handover, notifications
+from .services import clusters, detection, escalation, handover, notifications
 from .services.coverage import coverage_gaps_check
 
 
@@ -31,3 +31,8 @@ def announce_handoffs() -> int:
 @shared_task
 def check_volume_spikes() -> int:
     return detection.detection_run()
+
+
+@shared_task
+def advance_cluster_replies() -> int:
+    return clusters.cluster_replies_advance()

@@ -50,3 +50,4 @@ __all__ = [
     "EscalationPolicy", "EscalationStepRun", "HandoverNote", "NotificationAttempt", "NotificationRule", "PersonalCalendar", "Rota", "RotaLayer",
     "RotaLayerMember", "RotaOverride", "RotaSwap", "RoutingRule", "ShiftUnit", "SwapStatus",
 ]
+from .clusters import ClusterMention, ClusterReply, ClusterReplyItem, ClusterReplyStatus, ItemState, StormCluster  # noqa: E402
