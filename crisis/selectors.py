@@ -382,3 +382,19 @@ def unclustered_queue(*, crisis: Crisis, limit: int = 50) -> list:
     conversations = inbox_selectors.conversation_list(organization=crisis.organization, filters=filters)
     return list(conversations.exclude(pk__in=clustered).select_related("contact", "channel")
                 .order_by("created_at", "pk")[:limit])
+
+
+def cluster_answer_choices(*, crisis: Crisis, language: str = "") -> list[dict]:
+    """What a whole cluster may be answered with: the crisis's approved statements, then the guides'
+    published templates (the cluster's language first), placeholders left in. Each choice has a
+    stable `value` for forms, its `text` and the `guidance` the guides read back."""
+    from playbooks import selectors as playbooks_selectors
+
+    choices = [{"value": f"statement:{n}", "label": text[:80], "text": text, "guidance": {}, "kind": "statement"}
+               for n, text in enumerate(approved_statement_texts(organization_id=crisis.organization_id))]
+    templates = playbooks_selectors.all_templates(organization=crisis.organization_id, values={})
+    templates.sort(key=lambda t: t["language"] != language)
+    choices += [{"value": f"template:{t['guide_version']}:{t['key']}", "label": f"{t['scenario']} · {t['label']}",
+                 "text": t["filled"], "guidance": {"template": t["key"], "guide_version": t["guide_version"]},
+                 "kind": "template", "language": t["language"]} for t in templates]
+    return choices
