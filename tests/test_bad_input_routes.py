@@ -204,6 +204,9 @@ def fuzzed_organization(admin_client):
         **_playbooks_objects(organization, conversation, admin),
     }
     objects.update(_oncall_objects(organization, admin))
+    from tests.tenancy_cases_clusters import cluster_in
+
+    objects["clusters"] = cluster_in(organization).pk
     ids = {
         "assignee_id": admin.pk, "team_id": objects["teams"], "channel_id": ChannelFactory(organization=organization).pk,
         "other_contact_id": ContactFactory(organization=organization).pk, "tag_ids": [TagFactory(organization=organization).pk],
