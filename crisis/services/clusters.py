@@ -110,8 +110,15 @@ def clusters_assign(*, organization_id: int, mentions: Iterable[IngestedMention]
               .only("pk", "organization_id", "channel_ids", "keywords", "topic_ids").first())
     if crisis is None:
         return 0
+    return clusters_assign_to(crisis=crisis, mentions=mentions)
+
+
+def clusters_assign_to(*, crisis: Crisis, mentions: Iterable[IngestedMention]) -> int:
+    """Place mentions into this crisis's clusters, whether or not it is still active (the demo and the
+    drill fill a finished crisis after the fact). A conversation already clustered is left where it is."""
+    organization_id = crisis.organization_id
     matchers = _topic_matchers(crisis)
-    wanted = [m for m in mentions if in_scope(crisis, m, matchers)]
+    wanted = [m for m in mentions if m.conversation_id and in_scope(crisis, m, matchers)]
     if not wanted:
         return 0
     placed = 0
