@@ -193,7 +193,7 @@ def check_placeholders(text: str) -> str:
     if unknown:
         raise ValidationError({"text": _(
             "%(unknown)s cannot be filled in for each person: only {first_name} and {handle} can. "
-            "Replace the others with the actual words.") % {"unknown": ", ".join("{%s}" % u for u in unknown)}})
+            "Replace the others with the actual words.") % {"unknown": ", ".join(f"{{{u}}}" for u in unknown)}})
     return text
 
 

@@ -252,3 +252,32 @@ def test_a_person_the_guides_refuse_at_send_time_fails_alone(organization, clust
 def test_personalisation_falls_back_to_the_handle():
     assert cluster_services.personalise("Hi {first_name} ({handle})", name="", handle="@sam") == "Hi sam (@sam)"
     assert cluster_services.personalise("Hi {first_name}", name="Zoé Durand", handle="@z") == "Hi Zoé"
+
+
+def test_a_worker_dying_mid_hand_over_leaves_the_person_waiting_and_no_reply_behind(
+        organization, cluster, lead, settings, monkeypatch, django_capture_on_commit_callbacks):
+    """The item turns QUEUED in the transaction that creates the inbox reply: dying between the two
+    (here, as the item is saved) rolls both back, and the next tick hands the person over once."""
+    settings.VIGIE_CLUSTER_PACE_SCALE = 0
+    with django_capture_on_commit_callbacks(execute=False):
+        reply = cluster_services.cluster_reply_start(cluster=cluster, actor=lead, text=ANSWER)
+    save = ClusterReplyItem.save
+
+    def killed(self, *args, **kwargs):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(ClusterReplyItem, "save", killed)
+    with django_capture_on_commit_callbacks(execute=False) as enqueued, pytest.raises(SystemExit):
+        cluster_services.cluster_replies_advance()
+    assert enqueued == []  # no send task left behind
+    assert not Message.objects.for_organization(organization).filter(direction="out").exists()
+    assert set(ClusterReplyItem.objects.for_organization(organization).values_list("state", flat=True)) == {
+        ItemState.PENDING}
+
+    monkeypatch.setattr(ClusterReplyItem, "save", save)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert cluster_services.cluster_replies_advance() == 3
+    outbound = list(Message.objects.for_organization(organization).filter(direction="out")
+                    .values_list("conversation_id", flat=True))
+    assert sorted(outbound) == sorted(ClusterReplyItem.objects.for_organization(organization).filter(reply=reply)
+                                      .values_list("conversation_id", flat=True))
