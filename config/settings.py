@@ -361,6 +361,8 @@ CELERY_TASK_ROUTES = {
     "inbox.tasks.poll_*": {"queue": "ingest"},
     "inbox.tasks.send_*": {"queue": "send"},
     "inbox.tasks.sweep_*": {"queue": "default"},
+    # Storm replies hand hundreds of people to the send queue: not on the queue that pages people.
+    "crisis.tasks.advance_cluster_replies": {"queue": "default"},
     "crisis.tasks.*": {"queue": "alerts"},
     "playbooks.tasks.*": {"queue": "default"},
 }

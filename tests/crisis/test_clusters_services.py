@@ -281,3 +281,17 @@ def test_a_worker_dying_mid_hand_over_leaves_the_person_waiting_and_no_reply_beh
                     .values_list("conversation_id", flat=True))
     assert sorted(outbound) == sorted(ClusterReplyItem.objects.for_organization(organization).filter(reply=reply)
                                       .values_list("conversation_id", flat=True))
+
+
+def test_beat_advances_cluster_replies_often_and_off_the_paging_queue(settings, cluster, lead,
+                                                                     django_capture_on_commit_callbacks):
+    from config.celery import app
+    from crisis.tasks import advance_cluster_replies
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["cluster-replies"]
+    assert schedule["task"] == "crisis.tasks.advance_cluster_replies" and schedule["schedule"] <= 5
+    assert app.amqp.router.route({}, schedule["task"])["queue"].name == "default"
+    settings.VIGIE_CLUSTER_PACE_SCALE = 0
+    with django_capture_on_commit_callbacks(execute=False):
+        cluster_services.cluster_reply_start(cluster=cluster, actor=lead, text=ANSWER)
+        assert advance_cluster_replies.apply().get() == 3
