@@ -12,9 +12,7 @@ class CrisisConfig(AppConfig):
         inbox_events.connect()
         # Replies held for approval on urgent conversations page approvers; deciding stops the page.
         approval_events.connect()
-        # Storm clusters: in-scope mentions grouped by question as they arrive.
-        from inbox.services.ingestion import register_ingestion_listener
-
+        # Storm clusters: in-scope mentions grouped by question as they arrive (and those before the declaration).
         from .services import clusters
 
-        register_ingestion_listener(clusters.on_mentions_ingested)
+        clusters.connect()

@@ -170,6 +170,47 @@ def on_mentions_ingested(organization_id: int, mentions: list[IngestedMention]) 
     clusters_assign(organization_id=organization_id, mentions=mentions)
 
 
+# A storm is usually declared minutes after it started: what came in before is clustered too.
+BACKFILL_CONVERSATIONS = 5000
+
+
+def clusters_backfill(*, crisis: Crisis, limit: int = BACKFILL_CONVERSATIONS) -> int:
+    """Cluster the conversations that arrived since the crisis started, oldest first (through the
+    inbox's selectors, the first mention's text as the preview holds it). Idempotent."""
+    filters = inbox_selectors.ConversationFilters(status=[], sort="created")
+    conversations = (inbox_selectors.conversation_list(organization=crisis.organization_id, filters=filters)
+                     .filter(created_at__gte=crisis.started_at).select_related("contact")
+                     .order_by("created_at", "pk")[:limit])
+    mentions = [IngestedMention(created_at=c.created_at, text=c.preview, negative=False, reach=c.reach,
+                                channel_id=c.channel_id, tag_ids=frozenset(), conversation_id=c.pk,
+                                language=c.language, author_handle=c.contact.handle, author_name=c.contact.name)
+                for c in conversations if c.preview]
+    return clusters_assign_to(crisis=crisis, mentions=mentions)
+
+
+def _on_crisis(crisis: Crisis, kind: str) -> None:
+    if kind != "declared":
+        return
+    crisis_id = crisis.pk
+
+    def backfill() -> None:
+        # After the declaration commits, and never failing it: the live listener clusters what comes next.
+        try:
+            clusters_backfill(crisis=Crisis.objects.unscoped().get(pk=crisis_id))
+        except Exception:  # noqa: BLE001 - logged; the crisis is declared either way
+            logger.exception("clustering crisis %s's earlier mentions failed", crisis_id)
+
+    transaction.on_commit(backfill)
+
+
+def connect() -> None:
+    """Called once from crisis/apps.py: cluster mentions as they are ingested, and those before a declaration."""
+    from inbox.services.ingestion import register_ingestion_listener
+
+    register_ingestion_listener(on_mentions_ingested)
+    cell.register_crisis_listener(_on_crisis)
+
+
 # --- the answer ------------------------------------------------------------------------------------
 
 def first_name(name: str, handle: str) -> str:

@@ -295,3 +295,14 @@ def test_beat_advances_cluster_replies_often_and_off_the_paging_queue(settings, 
     with django_capture_on_commit_callbacks(execute=False):
         cluster_services.cluster_reply_start(cluster=cluster, actor=lead, text=ANSWER)
         assert advance_cluster_replies.apply().get() == 3
+
+
+def test_a_declared_crisis_clusters_the_mentions_that_came_before_it(organization, lead, channel, sandbox,
+                                                                      django_capture_on_commit_callbacks):
+    _storm(sandbox, channel, ["Mon vol AF123 est-il annulé ?", "est ce que le vol AF123 est annulé"],
+           django_capture_on_commit_callbacks)
+    assert not StormCluster.objects.for_organization(organization).exists()  # no crisis yet
+    with django_capture_on_commit_callbacks(execute=True):
+        crisis = crisis_declare(organization=organization, actor=lead, title="AF123", keywords=["AF123"],
+                                now=timezone.now() - timedelta(hours=1))
+    assert StormCluster.objects.for_organization(organization).get(crisis=crisis).count == 2
