@@ -19,7 +19,10 @@ How two mentions are compared
    midpoint is (1/16)^(1/4) = 0.5: pairs at J >= 0.6 collide with probability >= 0.87, at J >= 2/3
    >= 0.94, pairs at J <= 0.25 with <= 0.06 — candidates are then checked with the exact Jaccard of
    the two small sets, so a false candidate costs one set comparison and never merges anything.
-   A new mention costs BANDS bucket look-ups whatever the number of clusters (O(1)).
+   A new mention costs BANDS bucket look-ups and at most CANDIDATES set comparisons (those sharing the
+   most buckets first): it reads the clusters that share a bucket with it (near-duplicates), never
+   all of them. bench/clusters.py prints the cost with 100 to 10,000 clusters that all differ by one
+   word, the worst case for buckets (a few milliseconds per mention).
 4. SAME_QUESTION = 0.6 is the merge threshold, exclusive: above it, the content words are mostly
    the same request ("Mon vol AF123 est-il annulé ?" / "est ce que le vol AF123 est annulé" share
    {vol, af123, annul}: 1.0; "AF123 cancelled??" / "is flight AF123 cancelled": 2/3). At it and
@@ -34,16 +37,18 @@ in French to someone who asked in English is a wrong answer, so clusters are kep
 Why not `datasketch`: it would give the same MinHash/LSH, but brings numpy and scipy into the web
 and worker processes for sets of five words, where its vectorised hashing buys nothing; its LSH
 index lives in memory (or Redis), while ours must live in PostgreSQL next to the clusters so that
-every worker sees the same buckets. The 40 lines below are deterministic across processes and
-Python versions (blake2b, not Python's salted `hash`).
+every worker sees the same buckets. The few lines below are deterministic across processes and
+Python versions (blake2b and fixed coefficients, not Python's salted `hash`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 import struct
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -53,6 +58,9 @@ ROWS = NUM_PERM // BANDS
 # Jaccard above which two requests are the same question (see the module docstring, point 4).
 SAME_QUESTION = 0.6
 SUPPORTED_LANGUAGES = ("fr", "en")
+# At most this many candidates are checked exactly, those sharing the most buckets first: a crisis
+# with thousands of clusters that differ by one word (a flight number each) keeps a bounded cost.
+CANDIDATES = 32
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<!\w)@[\w.]+")
@@ -147,16 +155,24 @@ def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def _hash64(token: str, seed: int) -> int:
-    digest = hashlib.blake2b(token.encode(), digest_size=8, salt=struct.pack("<Q", seed)).digest()
-    return struct.unpack("<Q", digest)[0]
+# The NUM_PERM hash functions are h_i(x) = (a_i * x + b_i) mod a Mersenne prime, over one 64-bit
+# blake2b hash x of the word (the usual MinHash construction): one cryptographic hash per word
+# instead of NUM_PERM. The coefficients are drawn once from a fixed seed, so every process agrees.
+_PRIME = (1 << 61) - 1
+_RNG = random.Random(0x5709)
+_COEFFICIENTS = tuple((_RNG.randrange(1, _PRIME), _RNG.randrange(0, _PRIME)) for _ in range(NUM_PERM))
+
+
+def _hash64(token: str) -> int:
+    return struct.unpack("<Q", hashlib.blake2b(token.encode(), digest_size=8).digest())[0]
 
 
 def signature(words: frozenset[str]) -> tuple[int, ...]:
-    """MinHash: for each of NUM_PERM seeded hash functions, the smallest hash over the words."""
+    """MinHash: for each of NUM_PERM hash functions, the smallest hash over the words."""
     if not words:
         return ()
-    return tuple(min(_hash64(word, seed) for word in words) for seed in range(NUM_PERM))
+    hashed = [_hash64(word) for word in words]
+    return tuple(min((a * x + b) % _PRIME for x in hashed) for a, b in _COEFFICIENTS)
 
 
 def band_keys(words: frozenset[str], language: str) -> list[int]:
@@ -201,8 +217,9 @@ class ClusterIndex:
         if not words:
             return None
         keys = band_keys(words, language)
-        candidates = {cid for key in keys for cid in self.buckets.get(key, ())}
-        found = best_match(words, ((cid, self.words[cid]) for cid in sorted(candidates)))
+        shared = Counter(cid for key in keys for cid in self.buckets.get(key, ()))
+        ranked = sorted(shared, key=lambda cid: (-shared[cid], cid))[:CANDIDATES]
+        found = best_match(words, ((cid, self.words[cid]) for cid in ranked))
         if found is None:
             found = len(self.words)
             self.words.append(words)

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -148,8 +149,11 @@ def _place(crisis: Crisis, mention: IngestedMention) -> StormCluster | None:
     if not words:
         return None
     keys = clustering.band_keys(words, language)
+    # The GIN index finds the clusters sharing a bucket; those sharing the most are checked first.
+    shared = RawSQL("cardinality(ARRAY(SELECT unnest(band_keys) INTERSECT SELECT unnest(%s::bigint[])))", (keys,))
     candidates = (StormCluster.objects.for_organization(crisis.organization_id)
-                  .filter(crisis=crisis, language=language, band_keys__overlap=keys).only("pk", "words"))
+                  .filter(crisis=crisis, language=language, band_keys__overlap=keys).annotate(shared=shared)
+                  .order_by("-shared", "-count", "pk").only("pk", "words")[:clustering.CANDIDATES])
     cluster = clustering.best_match(words, ((c, c.words) for c in candidates))
     at = mention.created_at
     if cluster is None:
