@@ -362,6 +362,8 @@ CELERY_TASK_ROUTES = {
     "inbox.tasks.poll_*": {"queue": "ingest"},
     "inbox.tasks.send_*": {"queue": "send"},
     "inbox.tasks.sweep_*": {"queue": "default"},
+    # Storm replies hand hundreds of people to the send queue: not on the queue that pages people.
+    "crisis.tasks.advance_cluster_replies": {"queue": "default"},
     "crisis.tasks.*": {"queue": "alerts"},
     "playbooks.tasks.*": {"queue": "default"},
 }
@@ -383,6 +385,8 @@ CELERY_BEAT_SCHEDULE = {
     "volume-spikes": {"task": "crisis.tasks.check_volume_spikes", "schedule": 30.0},
     # The crisis room's curves move within seconds of the mentions (one small push per active crisis).
     "crisis-room-series": {"task": "crisis.tasks.push_crisis_room_series", "schedule": 5.0},
+    # Storm replies: the next people of each cluster reply, at each account's pace (crisis/pacing.py).
+    "cluster-replies": {"task": "crisis.tasks.advance_cluster_replies", "schedule": 2.0},
 }
 
 # --- Vigie -------------------------------------------------------------------------------------
@@ -403,6 +407,9 @@ VIGIE_POLL_LEASE_SECONDS = int(env("VIGIE_POLL_LEASE_SECONDS", "30"))
 # A send older than this is no longer in flight (a connector's calls time out well before): its
 # worker died, and the send is settled by looking the post up on the platform.
 VIGIE_SEND_IN_FLIGHT_SECONDS = int(env("VIGIE_SEND_IN_FLIGHT_SECONDS", "40"))
+# Shrinks the per-platform pace of cluster replies (crisis/pacing.py): for the platform sandbox in
+# tests only (0: no pacing). In production the platforms' limits apply, so leave it at 1.
+VIGIE_CLUSTER_PACE_SCALE = float(env("VIGIE_CLUSTER_PACE_SCALE", "1"))
 
 # Fernet keys for channel credentials, newest first; older keys still decrypt (rotation).
 CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS")

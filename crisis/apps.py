@@ -18,3 +18,7 @@ class CrisisConfig(AppConfig):
         from .room_selectors import source_snippets
 
         register_reply_snippets(source_snippets)
+        # Storm clusters: in-scope mentions grouped by question as they arrive (and those before the declaration).
+        from .services import clusters
+
+        clusters.connect()

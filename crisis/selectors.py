@@ -319,3 +319,82 @@ def approved_statement_texts(*, organization_id: int) -> tuple[str, ...]:
     Statements are not written yet: none is approved, so crisis mode allows the guides' templates only.
     """
     return ()
+
+
+# --- storm clusters -----------------------------------------------------------------------------------
+
+def crisis_clusters(*, crisis: Crisis, limit: int | None = None):
+    """The crisis's clusters, the most asked first."""
+    from .models import StormCluster
+
+    queryset = StormCluster.objects.for_organization(crisis.organization_id).filter(crisis=crisis).order_by(
+        "-count", "created_at", "pk")
+    return queryset[:limit] if limit else queryset
+
+
+def cluster_detail(*, crisis: Crisis, pk):
+    """One of the crisis's clusters, or 404 (another crisis's or organization's does not exist here)."""
+    from django.http import Http404
+
+    from .models import StormCluster
+
+    try:
+        return StormCluster.objects.for_organization(crisis.organization_id).select_related("crisis").get(
+            crisis=crisis, pk=int(pk))
+    except (StormCluster.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404("No such cluster") from None
+
+
+def cluster_people(*, cluster, limit: int | None = None):
+    from .models import ClusterMention
+
+    queryset = ClusterMention.objects.for_organization(cluster.organization_id).filter(cluster=cluster).order_by(
+        "created_at", "pk")
+    return queryset[:limit] if limit else queryset
+
+
+def cluster_replies(*, cluster):
+    from .models import ClusterReply
+
+    return ClusterReply.objects.for_organization(cluster.organization_id).filter(cluster=cluster).select_related(
+        "actor").order_by("-started_at", "-pk")
+
+
+def cluster_reply_items(*, reply) -> dict[int, object]:
+    """The items of a cluster reply by conversation id: who got what, and the inbox reply it made."""
+    from .models import ClusterReplyItem
+
+    return {item.conversation_id: item for item in
+            ClusterReplyItem.objects.for_organization(reply.organization_id).filter(reply=reply)}
+
+
+def unclustered_queue(*, crisis: Crisis, limit: int = 50) -> list:
+    """In-scope conversations of the crisis queue that no cluster holds, oldest first (through the
+    inbox's selectors: the conversations carrying the crisis's queue tag)."""
+    from inbox import selectors as inbox_selectors
+
+    from .mode import queue_tag
+    from .models import ClusterMention
+
+    filters = inbox_selectors.ConversationFilters(tags=[queue_tag(crisis)], sort="created")
+    clustered = ClusterMention.objects.for_organization(crisis.organization_id).filter(crisis=crisis).values(
+        "conversation_id")
+    conversations = inbox_selectors.conversation_list(organization=crisis.organization, filters=filters)
+    return list(conversations.exclude(pk__in=clustered).select_related("contact", "channel")
+                .order_by("created_at", "pk")[:limit])
+
+
+def cluster_answer_choices(*, crisis: Crisis, language: str = "") -> list[dict]:
+    """What a whole cluster may be answered with: the crisis's approved statements, then the guides'
+    published templates (the cluster's language first), placeholders left in. Each choice has a
+    stable `value` for forms, its `text` and the `guidance` the guides read back."""
+    from playbooks import selectors as playbooks_selectors
+
+    choices = [{"value": f"statement:{n}", "label": text[:80], "text": text, "guidance": {}, "kind": "statement"}
+               for n, text in enumerate(approved_statement_texts(organization_id=crisis.organization_id))]
+    templates = playbooks_selectors.all_templates(organization=crisis.organization_id, values={})
+    templates.sort(key=lambda t: t["language"] != language)
+    choices += [{"value": f"template:{t['guide_version']}:{t['key']}", "label": f"{t['scenario']} · {t['label']}",
+                 "text": t["filled"], "guidance": {"template": t["key"], "guide_version": t["guide_version"]},
+                 "kind": "template", "language": t["language"]} for t in templates]
+    return choices

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import detection, escalation, handover, notifications
+from .services import clusters, detection, escalation, handover, notifications
 from .services.coverage import coverage_gaps_check
 
 
@@ -38,3 +38,8 @@ def push_crisis_room_series() -> int:
     from .services import room
 
     return room.room_series_push()
+
+
+@shared_task
+def advance_cluster_replies() -> int:
+    return clusters.cluster_replies_advance()

@@ -206,6 +206,9 @@ def fuzzed_organization(admin_client):
     objects.update(_oncall_objects(organization, admin))
     # The crisis room's API names a crisis (crisis/api/room.py): the organization's active one.
     objects.setdefault("crises", _active_crisis(organization, admin))
+    from tests.tenancy_cases_clusters import cluster_in
+
+    objects["clusters"] = cluster_in(organization).pk
     ids = {
         "assignee_id": admin.pk, "team_id": objects["teams"], "channel_id": ChannelFactory(organization=organization).pk,
         "other_contact_id": ContactFactory(organization=organization).pk, "tag_ids": [TagFactory(organization=organization).pk],

@@ -28,6 +28,12 @@ router.register("watch-topics", WatchTopicViewSet, basename="watch-topic")
 router.register("topic-mutes", TopicMuteViewSet, basename="topic-mute")
 router.register("notification-rules", NotificationRuleViewSet, basename="notification-rule")
 
+# Storm clusters (crisis/api/clusters.py).
+from .clusters import ClusterReplyViewSet, ClusterViewSet  # noqa: E402
+
+router.register("clusters", ClusterViewSet, basename="storm-cluster")
+router.register("cluster-replies", ClusterReplyViewSet, basename="cluster-reply")
+
 urlpatterns = router.urls
 
 # The crisis room (crisis/api/room.py).

@@ -50,3 +50,13 @@ __all__ = [
     "EscalationPolicy", "EscalationStepRun", "HandoverNote", "NotificationAttempt", "NotificationRule", "PersonalCalendar", "Rota", "RotaLayer",
     "RotaLayerMember", "RotaOverride", "RotaSwap", "RoutingRule", "ShiftUnit", "SwapStatus",
 ]
+from .clusters import (  # noqa: E402, I001 - appended: each area adds its own lines
+    ClusterMention,
+    ClusterReply,
+    ClusterReplyItem,
+    ClusterReplyStatus,
+    ItemState,
+    StormCluster,
+)
+
+__all__ += ["ClusterMention", "ClusterReply", "ClusterReplyItem", "ClusterReplyStatus", "ItemState", "StormCluster"]
