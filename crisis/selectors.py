@@ -319,3 +319,6 @@ def approved_statement_texts(*, organization_id: int) -> tuple[str, ...]:
     Statements are not written yet: none is approved, so crisis mode allows the guides' templates only.
     """
     return ()
+
+
+from .report_selectors import crisis_report  # noqa: E402,F401 - the report's reads live in their own module
