@@ -143,3 +143,7 @@ OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
 
 # The signed acknowledgement link: the token names the alert and the person, no login needed.
 PUBLIC_ROUTES: set[str] = {"alert-ack-link", "calendar-rota", "calendar-person"}  # secret calendar addresses
+
+from tests.tenancy_cases_report import OBJECT_KWARGS as _REPORT_CASES  # noqa: E402
+
+OBJECT_KWARGS.update(_REPORT_CASES)
