@@ -21,4 +21,5 @@ OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
     "crisis-report-pdf": _crisis,
     "crisis-report-csv": _crisis,
     "crisis-report-json": _crisis,
+    "api:crisis-report": _crisis,
 }

@@ -29,3 +29,10 @@ router.register("topic-mutes", TopicMuteViewSet, basename="topic-mute")
 router.register("notification-rules", NotificationRuleViewSet, basename="notification-rule")
 
 urlpatterns = router.urls
+
+# The crisis report (crisis/api/report.py).
+from django.urls import path  # noqa: E402
+
+from .report import CrisisReportAPIView  # noqa: E402
+
+urlpatterns += [path("crises/<int:pk>/report/", CrisisReportAPIView.as_view(), name="crisis-report")]

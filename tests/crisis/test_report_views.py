@@ -141,3 +141,13 @@ def test_writes_are_refused_and_a_missing_crisis_is_not_found(client, crisis, na
     client.force_login(lead)
     assert client.post(url(name, crisis)).status_code == 405
     assert client.get(reverse(name, kwargs={"organization_slug": crisis.organization.slug, "pk": 999999})).status_code == 404
+
+
+def test_the_api_gives_the_report_to_the_organization_only(crisis, lead, outsider, api_for):
+    path = f"/api/v1/o/{crisis.organization.slug}/crises/{crisis.pk}/report/"
+    response = api_for(lead).get(path)
+    assert response.status_code == 200
+    assert (response.json()["detected_s"], response.json()["first_statement_s"]) == (40, 840)
+    assert api_for(outsider).get(path).status_code == 404  # not their organization
+    assert api_for(outsider).get(f"/api/v1/o/rival/crises/{crisis.pk}/report/").status_code == 404  # not their crisis
+    assert api_for(lead).post(path, {}, format="json").status_code == 405
