@@ -186,6 +186,15 @@ class CrisisReport:
 
     @property
     def answered_2h_pct(self) -> float | None:
+        """Of the crisis's mentions whose answer was due, the share (%) answered within 2 hours.
+
+        A mention here is a conversation one person started during the crisis (in its queue, or any
+        conversation of the period when the queue is empty), counted once whatever its follow-ups.
+        It was answered within 2 hours when its first reply was sent at most 2 hours after it
+        arrived. It is due once answered or once its 2 hours have passed; one still inside its 2
+        hours and unanswered is left out, so an active crisis is not marked down for fresh mentions.
+        None when nothing was due. Computed in SQL by inbox.selectors.first_response_figures.
+        """
         return self.response.answered_2h_pct
 
     @property

@@ -89,8 +89,10 @@ def _frame(points: Sequence[Point], top: float, time_label: Callable[[datetime],
     ticks = sorted({round(i * (count - 1) / (X_TICKS - 1)) for i in range(X_TICKS)}) if count > 1 else [0]
     for index in ticks:
         if index < count:
+            # The first and last labels lean inwards so the chart's edges do not cut them.
+            anchor = "start" if index == 0 and count > 1 else "end" if index == count - 1 and count > 1 else "middle"
             shapes.append(Shape("text", ((_x(index, count), HEIGHT - 10),), css="chart-label", fill=COLOURS["axis"],
-                                text=time_label(points[index].at), anchor="middle", size=9))
+                                text=time_label(points[index].at), anchor=anchor, size=9))
     shapes.append(Shape("line", ((LEFT, HEIGHT - BOTTOM), (WIDTH - RIGHT, HEIGHT - BOTTOM)), css="chart-axis",
                         stroke=COLOURS["axis"]))
     return shapes
