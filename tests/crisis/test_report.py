@@ -12,8 +12,16 @@ from crisis.report_csv import report_csv, safe_cell
 from crisis.selectors import crisis_report
 from crisis.services import cell
 from inbox import selectors as inbox_selectors
+from tests.crisis.report_fixtures import (
+    CLOSED,
+    START,
+    at,
+    declare,
+    minute_counters,
+    queue_conversations,
+    script_timeline,
+)
 from tests.factories import ConversationFactory
-from tests.crisis.report_fixtures import CLOSED, START, at, declare, minute_counters, queue_conversations, script_timeline
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,13 @@ from accounts.roles import Role
 from crisis.models import CellRole
 from crisis.services import cell
 from tests.config.test_french_everywhere import html_english_left
-from tests.crisis.report_fixtures import CLOSED, declare, minute_counters, queue_conversations, script_timeline
+from tests.crisis.report_fixtures import (
+    CLOSED,
+    declare,
+    minute_counters,
+    queue_conversations,
+    script_timeline,
+)
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
