@@ -162,6 +162,7 @@ class CrisisReport:
     people: tuple[PersonFigures, ...]
     decisions: tuple[Decision, ...]
     tasks: tuple[Task, ...]
+    total_mentions: int = 0  # counted from the storm's first minute to `until` (the chart starts earlier)
 
     # The agreed names (the drill prints them).
     @property
@@ -208,10 +209,6 @@ class CrisisReport:
     @property
     def peak(self) -> Point | None:
         return max(self.series, key=lambda p: p.mentions) if self.series else None
-
-    @property
-    def total_mentions(self) -> int:
-        return sum(p.mentions for p in self.series if p.at >= floor_to_bin(self.started_at, self.bin_minutes))
 
     def drill_line(self, scenario: str) -> str:
         """The drill's last line: `drill=<scenario> detected_s=<n> ...` ("-" for what did not happen)."""

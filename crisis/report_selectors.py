@@ -78,7 +78,9 @@ def crisis_report(*, crisis: Crisis, now: datetime | None = None) -> report.Cris
     names = {pk: user.display_name for pk, user in people.items()}
     chart_start = crisis.started_at - report.LEAD_IN
     first_bin = report.floor_to_bin(chart_start, report.bin_minutes_for(chart_start, until))
-    size, points = report.series(_minutes(crisis, first_bin, until), chart_start, until)
+    minutes = _minutes(crisis, first_bin, until)
+    size, points = report.series(minutes, chart_start, until)
+    storm_start = crisis.started_at.replace(second=0, microsecond=0)
     return report.CrisisReport(
         crisis_id=crisis.pk, title=crisis.title, severity=crisis.severity, status=crisis.status,
         is_drill=crisis.is_drill, started_at=crisis.started_at, declared_at=crisis.declared_at,
@@ -90,4 +92,5 @@ def crisis_report(*, crisis: Crisis, now: datetime | None = None) -> report.Cris
         decisions=tuple(report.decisions(events, crisis.started_at, names)),
         tasks=tuple(report.Task(title=t.title, owner=names.get(t.owner_id, "") if t.owner_id else "",
                                 created_at=t.created_at, due_at=t.due_at, done_at=t.done_at) for t in tasks),
+        total_mentions=sum(counts[0] for minute, counts in minutes.items() if minute >= storm_start),
     )

@@ -67,6 +67,7 @@ def test_the_page_of_an_active_crisis_shows_its_figures_so_far_charts_and_a_way_
     for figure in ("40\u00a0s", "55\u00a0s", "3\u00a0min", "8\u00a0min", "14\u00a0min"):
         assert figure in html
     assert "Rembourser tous les passagers du AD1234" in html
+    assert "2000 mentions since the start" in html  # from the storm's first minute, whatever the chart's bins
 
 
 def test_a_closed_crisis_shows_its_closing_time_and_summary_and_no_close_link(client, crisis, lead):
