@@ -164,3 +164,12 @@ def test_the_api_gives_the_report_to_the_organization_only(crisis, lead, outside
     assert api_for(outsider).get(path).status_code == 404  # not their organization
     assert api_for(outsider).get(f"/api/v1/o/rival/crises/{crisis.pk}/report/").status_code == 404  # not their crisis
     assert api_for(lead).post(path, {}, format="json").status_code == 405
+
+
+def test_the_pdf_and_csv_speak_the_readers_language(client, organization, crisis):
+    person = member(organization, Role.LEAD, email="chef@airdemo.example", full_name="Camille Martin", language="fr")
+    client.force_login(person)
+    pages = pdf_text(client.get(url("crisis-report-pdf", crisis)).content)
+    assert b"(Qui a fait quoi)" in pages and b"(D\\351lais cl\\351s)" in pages  # cp1252 "é", escaped by reportlab
+    text = client.get(url("crisis-report-csv", crisis)).content.decode("utf-8-sig")
+    assert "Secondes jusqu'à la détection,40" in text and "Réponses envoyées" in text
