@@ -183,3 +183,13 @@ def test_the_csv_neutralises_what_people_typed_on_the_timeline(scripted, executi
                       role_label=lambda r: r, time_text=lambda t: t.isoformat())
     assert "'=HYPERLINK" in text and ",'+cmd" in text
     assert ',=HYPERLINK' not in text and ",+cmd" not in text
+
+
+def test_the_report_reads_in_a_fixed_number_of_queries(scripted, django_assert_max_num_queries, agent):
+    crisis, _ = scripted
+    crisis = type(crisis).objects.for_organization(crisis.organization_id).get(pk=crisis.pk)
+    for n in range(30):  # more lines on the timeline, more people: no more queries
+        cell.event_record(crisis=crisis, kind="note", actor=agent, at=at(minutes=30, seconds=n), text=f"note {n}")
+    # Timeline, cell, tasks, people (and their organization), counters, the queue check, figures, replies.
+    with django_assert_max_num_queries(9):
+        crisis_report(crisis=crisis, now=CLOSED)
