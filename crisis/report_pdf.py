@@ -24,6 +24,7 @@ from .report import CrisisReport, duration_text
 # Characters the PDF's standard fonts cannot draw (emoji, most non-Latin scripts) would show as
 # black boxes; they are replaced by "?" so the rest of the line stays readable.
 _ENCODING = "cp1252"
+TIMELINE_CHUNK = 60
 
 
 def _plain(text) -> str:
@@ -151,10 +152,14 @@ def report_pdf(report: CrisisReport, *, organization_name: str) -> bytes:
     else:
         story.append(Paragraph(_clean(_("No task was created.")), body))
 
-    story += [Paragraph(_clean(_("Timeline")), styles["Heading2"]), _table([
-        [_("Time"), _("From the start"), _("Entry"), _("Person"), _("Details")],
-        *[[local_time(line.at), duration_text(line.offset_s), cell(kind_label(line.kind, line.action)),
-           cell(line.actor or "—"), cell(line.text)] for line in report.timeline]],
-        [width * 0.18, width * 0.12, width * 0.18, width * 0.15, width * 0.37])]
+    header = [_("Time"), _("From the start"), _("Entry"), _("Person"), _("Details")]
+    rows = [[local_time(line.at), duration_text(line.offset_s), kind_label(line.kind, line.action)[:40],
+             (line.actor or "—")[:30], cell(line.text) if line.text else ""] for line in report.timeline]
+    story.append(Paragraph(_clean(_("Timeline")), styles["Heading2"]))
+    # Tables of at most TIMELINE_CHUNK lines: reportlab splits a long table across pages in time
+    # growing with its length squared; a timeline of thousands of lines would take many seconds.
+    for first in range(0, max(len(rows), 1), TIMELINE_CHUNK):
+        story.append(_table([header, *rows[first:first + TIMELINE_CHUNK]],
+                            [width * 0.18, width * 0.12, width * 0.18, width * 0.15, width * 0.37]))
     doc.build(story)
     return out.getvalue()
