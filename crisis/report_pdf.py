@@ -110,9 +110,13 @@ def report_pdf(report: CrisisReport, *, organization_name: str) -> bytes:
                      [width * 0.6, width * 0.4])]
 
     story.append(Paragraph(_clean(_("Volume and sentiment")), styles["Heading2"]))
-    for chart in charts(report).values():
-        if chart is not None and chart.shapes:
-            story.append(KeepTogether([Paragraph(_clean(chart.title), small), drawing(chart, width), Spacer(1, 4 * mm)]))
+    if report.peak is None or not report.peak.mentions:
+        story.append(Paragraph(_clean(_("No mention was counted during this crisis.")), body))
+    else:
+        for chart in charts(report).values():
+            if chart is not None and chart.shapes:
+                story.append(KeepTogether([Paragraph(_clean(chart.title), small), drawing(chart, width),
+                                           Spacer(1, 4 * mm)]))
 
     response = report.response
     story += [Paragraph(_clean(_("Response times")), styles["Heading2"]), _table([

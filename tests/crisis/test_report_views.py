@@ -173,3 +173,13 @@ def test_the_pdf_and_csv_speak_the_readers_language(client, organization, crisis
     assert b"(Qui a fait quoi)" in pages and b"(D\\351lais cl\\351s)" in pages  # cp1252 "é", escaped by reportlab
     text = client.get(url("crisis-report-csv", crisis)).content.decode("utf-8-sig")
     assert "Secondes jusqu'à la détection,40" in text and "Réponses envoyées" in text
+
+
+def test_a_crisis_declared_a_minute_ago_with_nothing_yet_reads_plainly(client, organization, lead):
+    crisis = cell.crisis_declare(organization=organization, actor=lead, title="Just declared")
+    client.force_login(lead)
+    html = client.get(url("crisis-report", crisis)).content.decode()
+    assert "No mention was counted during this crisis." in html and "<svg" not in html
+    assert "No decision was recorded." in html and "No task was created." in html
+    assert 'data-testid="report-answered-2h">—<' in html
+    assert client.get(url("crisis-report-pdf", crisis)).content.startswith(b"%PDF")
