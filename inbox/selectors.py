@@ -421,7 +421,6 @@ def closed_conversations_for_training(*, organization: Organization | int, limit
     return items
 
 
-
 # First-response figures over a period (the crisis report reads them): in their own module.
 from .response_figures import (  # noqa: E402,F401
     FirstResponseFigures,
