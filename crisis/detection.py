@@ -38,8 +38,11 @@ whose reach is also abnormal (famous accounts joining in) is critical, otherwise
 the re-shares counted on the minute's mentions, against their own median + MAD baseline from the same
 samples as the volume. One viral post can spread a storm before the mentions pile up in the inbox:
 a few angry posts each re-shared thousands of times. Re-share counts are heavy-tailed (most posts 0,
-a few hundreds), so the spread's Poisson floor means little: a surge also needs `MIN_RESHARE_SURGE`
-re-shares in the minute and `RESHARE_RATIO` times the expected count. Platforms without counts add 0,
+a few hundreds), so median and MAD are mostly 0 and say little: a surge also needs `MIN_RESHARE_SURGE`
+re-shares in the minute and `RESHARE_RATIO` times the samples' 95th percentile (`reshares_high`). That
+quantile is what "a busy ordinary minute" means for this account: a large brand whose mentions often
+carry a post re-shared a few hundred times learns it, and a storm filling fewer than one sample in
+twenty (three minutes of that hour in four weeks) does not move it. Platforms without counts add 0,
 so the signal stays quiet there rather than guessing.
 
 `sensitivity` is the organization's multiplier on thresholds: 2.0 needs twice the deviation (fewer
@@ -88,6 +91,7 @@ class Baseline:
     seasonal: bool  # learned from past weeks (False: the fallback on the recent stream)
     reshares_expected: float = 0.0
     reshares_spread: float = MIN_SPREAD
+    reshares_high: float = 0.0  # the samples' 95th percentile
 
 
 @dataclass(frozen=True)
@@ -122,13 +126,15 @@ def baseline(*, history: Sequence[Sequence[Minute]], recent: Sequence[Minute]) -
     samples = [minute for week in weeks for minute in week] if seasonal else list(recent[-FALLBACK_MINUTES:])
     expected, spread, upper = _robust([m.mentions for m in samples])
     reach_expected, reach_spread, reach_upper = _robust([m.reach for m in samples])
-    reshares_expected, reshares_spread, _upper = _robust([m.reshares for m in samples])
+    reshares = sorted(m.reshares for m in samples)
+    reshares_expected, reshares_spread, _upper = _robust(reshares)
+    reshares_high = reshares[int(0.95 * (len(reshares) - 1))] if reshares else 0
     total = sum(m.mentions for m in samples)
     share = sum(m.negative for m in samples) / total if total else 0.0
     return Baseline(expected=expected, spread=max(spread, math.sqrt(upper), MIN_SPREAD), negative_share=share,
                     reach_expected=reach_expected, reach_spread=max(reach_spread, math.sqrt(reach_upper), MIN_SPREAD),
                     seasonal=seasonal, reshares_expected=reshares_expected,
-                    reshares_spread=max(reshares_spread, MIN_SPREAD))
+                    reshares_spread=max(reshares_spread, MIN_SPREAD), reshares_high=reshares_high)
 
 
 def evaluate(*, current: Minute, recent: Sequence[Minute], history: Sequence[Sequence[Minute]],
@@ -148,7 +154,7 @@ def evaluate(*, current: Minute, recent: Sequence[Minute], history: Sequence[Seq
     surge = mentions >= SHARE_MIN_MENTIONS and share >= p + margin
 
     reshare_threshold = max(base.reshares_expected + RESHARE_K * base.reshares_spread * sensitivity,
-                            RESHARE_RATIO * base.reshares_expected, MIN_RESHARE_SURGE * sensitivity)
+                            RESHARE_RATIO * base.reshares_high * sensitivity, MIN_RESHARE_SURGE * sensitivity)
     return Verdict(spike=spike, surge=surge, critical=critical, mentions=current.mentions, threshold=threshold,
                    negative_share=share, baseline=base, reshare_surge=current.reshares >= reshare_threshold,
                    reshares=current.reshares, reshare_threshold=reshare_threshold)

@@ -106,3 +106,14 @@ def test_a_muted_organization_is_not_paged_for_a_viral_post(organization, lead, 
         mentions_ingest(channel=channel, items=items, now=STORM + timedelta(seconds=10))
     assert detection_services.detection_run(now=now) == 0
     assert not Alert.objects.for_organization(organization).exists()
+
+
+def test_an_account_whose_mentions_are_often_reshared_learns_it():
+    """A big brand: one minute in ten carries a post re-shared about 300 times. That is its normal."""
+    rng = random.Random(11)
+    stream = [Minute(5, 0, 0, rng.randint(250, 350) if rng.random() < 0.1 else rng.randint(0, 5))
+              for _ in range(5 * WEEK)]
+    at = 4 * WEEK + 2 * 24 * 60 + 10 * 60 + 30
+    assert not [m for m in range(at, at + 60) if judge(stream, m).reshare_surge]
+    assert not judge(stream, at, current=Minute(5, 0, 0, 400)).reshare_surge
+    assert judge(stream, at, current=Minute(5, 0, 0, 3000)).reshare_surge
