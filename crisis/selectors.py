@@ -398,3 +398,4 @@ def cluster_answer_choices(*, crisis: Crisis, language: str = "") -> list[dict]:
                  "text": t["filled"], "guidance": {"template": t["key"], "guide_version": t["guide_version"]},
                  "kind": "template", "language": t["language"]} for t in templates]
     return choices
+from .report_selectors import crisis_report  # noqa: E402,F401 - the report's reads live in their own module

@@ -463,3 +463,10 @@ def tagged_queue_stats(*, organization: Organization | int, tag: str) -> QueueSt
     figures = _tagged(organization, tag).filter(status__in=ACTIVE_STATUSES).aggregate(
         size=Count("pk"), oldest=Min("created_at", filter=Q(first_response_at__isnull=True)))
     return QueueStats(size=figures["size"], oldest_unanswered_at=figures["oldest"])
+# First-response figures over a period (the crisis report reads them): in their own module.
+from .response_figures import (  # noqa: E402,F401
+    FirstResponseFigures,
+    first_response_figures,
+    replies_sent_by_person,
+    tag_in_use,
+)

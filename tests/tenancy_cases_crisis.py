@@ -190,3 +190,6 @@ OBJECT_KWARGS.update({
     "api:crisis-room-sources": _crisis,
     "api:crisis-room-source": _crisis_source,
 })
+from tests.tenancy_cases_report import OBJECT_KWARGS as _REPORT_CASES  # noqa: E402
+
+OBJECT_KWARGS.update(_REPORT_CASES)

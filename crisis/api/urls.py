@@ -40,3 +40,9 @@ urlpatterns = router.urls
 from .room_urls import urlpatterns as room_urlpatterns  # noqa: E402
 
 urlpatterns += room_urlpatterns
+# The crisis report (crisis/api/report.py).
+from django.urls import path  # noqa: E402
+
+from .report import CrisisReportAPIView  # noqa: E402
+
+urlpatterns += [path("crises/<int:pk>/report/", CrisisReportAPIView.as_view(), name="crisis-report")]

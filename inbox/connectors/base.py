@@ -55,6 +55,10 @@ class PlatformItem:
     context_text: str = ""
     language_hint: str = ""  # the platform's own language tag, when it gives one ("fr", "en")
     reach: int = 0  # retweets/reposts/likes seen at fetch time, for routing and crisis detection
+    # Re-shares alone (X retweets and quotes, Mastodon boosts) seen at fetch time: how fast a post
+    # spreads, for crisis detection. 0 where the platform gives no count with the item (Bluesky
+    # notifications carry the record only, Facebook comments have no share count).
+    reshares: int = 0
     # A new version of an item the platform already delivered (an edited post): `external_id` is the
     # original's, `text` the latest. The inbox updates that message and shows it as edited.
     edited: bool = False

@@ -70,6 +70,7 @@ def status_item(notification: dict[str, Any]) -> PlatformItem:
         url=status.get("url") or status.get("uri", ""),
         language_hint=status.get("language") or "",
         reach=status.get("reblogs_count", 0) + status.get("favourites_count", 0),
+        reshares=status.get("reblogs_count", 0),
         raw={"notification_id": str(notification["id"]), "status_id": str(status["id"])},
     )
 

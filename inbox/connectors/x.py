@@ -107,6 +107,7 @@ def items_from_tweets(payload: dict[str, Any], *, kind_when_top_level: str = Ite
             context_text=unescape_x(quoted.get(context_id, {}).get("text", "")) if context_id else "",
             language_hint="" if language in NO_LANGUAGE else language,
             reach=sum(metrics.get(key, 0) for key in ("retweet_count", "quote_count", "like_count")),
+            reshares=sum(metrics.get(key, 0) for key in ("retweet_count", "quote_count")),
             edited=original_id != tweet["id"],
             raw=tweet,
         ))
