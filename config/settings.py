@@ -285,7 +285,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_METADATA_CLASS": "config.api.RouteMetadata",
+    "DEFAULT_METADATA_CLASS": "config.api_metadata.RouteMetadata",
     "DEFAULT_PAGINATION_CLASS": "config.api.NewestFirstCursorPagination",
     "PAGE_SIZE": 50,
     # 429 with Retry-After beyond these (config/api.py): per token, per person, per address.
