@@ -12,3 +12,7 @@ class CrisisConfig(AppConfig):
         inbox_events.connect()
         # Replies held for approval on urgent conversations page approvers; deciding stops the page.
         approval_events.connect()
+        # Crisis mode: the guides' crisis state, tighter SLA targets, the crisis queue, telling the cell.
+        from . import mode
+
+        mode.connect()

@@ -319,3 +319,23 @@ def approved_statement_texts(*, organization_id: int) -> tuple[str, ...]:
     Statements are not written yet: none is approved, so crisis mode allows the guides' templates only.
     """
     return ()
+
+
+def crisis_queue(*, crisis: Crisis):
+    """The crisis queue: the organization's active conversations carrying the crisis's queue tag,
+    the one whose first-response deadline runs out soonest first."""
+    from inbox import selectors as inbox_selectors
+
+    from .mode import queue_tag
+
+    filters = inbox_selectors.ConversationFilters(tags=[queue_tag(crisis)], sort="sla")
+    return inbox_selectors.conversation_list(organization=crisis.organization, filters=filters)
+
+
+def crisis_queue_stats(*, crisis: Crisis):
+    """What the room shows of the queue: `size`, `unanswered` and `oldest_unanswered_at`."""
+    from inbox import selectors as inbox_selectors
+
+    from .mode import queue_tag
+
+    return inbox_selectors.queue_stats(organization=crisis.organization, tag=queue_tag(crisis))

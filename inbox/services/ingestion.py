@@ -96,6 +96,7 @@ class IngestedMention:
     reach: int  # the author's followers, or the post's reach when the platform gives no followers
     channel_id: int
     tag_ids: frozenset[int]  # tags its routing gave to a new conversation
+    conversation_id: int = 0  # where it was threaded (crisis mode puts that conversation in its queue)
 
 
 IngestionListener = Callable[[int, list[IngestedMention]], None]
@@ -588,7 +589,7 @@ def _thread(channel, fresh, classifications, contacts, now, result: IngestResult
     result.mentions = [
         IngestedMention(created_at=item.created_at, text=item.text, negative=classification.sentiment < NEGATIVE_THRESHOLD,
                         reach=contacts[item.author.external_id].followers or item.reach, channel_id=channel_id,
-                        tag_ids=frozenset(routed_tags.get(conversation.thread_key, ())))
+                        tag_ids=frozenset(routed_tags.get(conversation.thread_key, ())), conversation_id=conversation.pk)
         for item, classification, conversation in placement
     ]
     result.new_conversation_ids = [c.pk for c in new_by_key.values()]
