@@ -339,3 +339,16 @@ def crisis_queue_stats(*, crisis: Crisis):
     from .mode import queue_tag
 
     return inbox_selectors.queue_stats(organization=crisis.organization, tag=queue_tag(crisis))
+
+
+def may_close(*, crisis: Crisis, membership) -> bool:
+    """Closing lifts crisis mode for everyone: the crisis's own lead decides, or a lead or an admin."""
+    from accounts.roles import Permission, role_can
+
+    if not role_can(membership.role, Permission.DECLARE_CRISIS):
+        return False
+    if role_can(membership.role, Permission.MANAGE_ESCALATION):
+        return True
+    from .models import CellRole
+
+    return crisis.members.filter(user_id=membership.user_id, role=CellRole.CRISIS_LEAD).exists()

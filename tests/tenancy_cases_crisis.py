@@ -143,3 +143,18 @@ OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
 
 # The signed acknowledgement link: the token names the alert and the person, no login needed.
 PUBLIC_ROUTES: set[str] = {"alert-ack-link", "calendar-rota", "calendar-person"}  # secret calendar addresses
+
+
+def _crisis(organization: Organization) -> dict[str, Any]:
+    from crisis.services import cell
+
+    _agent, lead = _people(organization)
+    return {"pk": cell.crisis_declare(organization=organization, actor=lead, title="Victim crisis").pk}
+
+
+# The crisis cell: its pages and API (crisis/cell_urls.py, crisis/api/cell.py).
+OBJECT_KWARGS.update({
+    "crisis-close": _crisis,
+    "api:crisis-detail": _crisis,
+    "api:crisis-close": _crisis,
+})
