@@ -222,7 +222,11 @@ def _oncall_objects(organization, admin) -> dict:
                                        "handoff_time": time(9)}])
     policy = policies.policy_create(organization=organization, actor=admin, name="Fuzzed policy",
                                     steps=[{"notify": "leads", "wait_minutes": 5}])
-    return {"rotas": rota.pk, "rota-layers": rota.layers.get().pk, "escalation-policies": policy.pk}
+    from crisis.services import cell
+
+    crisis = cell.crisis_declare(organization=organization, actor=admin, title="Fuzzed crisis")
+    return {"rotas": rota.pk, "rota-layers": rota.layers.get().pk, "escalation-policies": policy.pk,
+            "crises": crisis.pk}
 def _playbooks_objects(organization, conversation, author) -> dict:
     from playbooks.models import Guide, GuideVersion, LintRule, PerimeterRule, ReplyApproval
 
