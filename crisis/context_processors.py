@@ -1,6 +1,7 @@
 from accounts.roles import Permission, role_can
 
 from . import selectors
+from .models import AlertSource
 
 
 def open_alerts(request):
@@ -8,7 +9,8 @@ def open_alerts(request):
     membership = getattr(request, "membership", None)
     if membership is None or not role_can(membership.role, Permission.VIEW_ONCALL):
         return {}
-    alerts = selectors.open_alerts(organization=membership.organization)
+    # The crisis notice has its own banner (crisis mode) while the crisis lasts.
+    alerts = selectors.open_alerts(organization=membership.organization).exclude(source=AlertSource.CRISIS_DECLARED)
     return {"open_alerts": alerts[:3], "open_alert_count": alerts.count(),
             **crisis_banner(membership.organization)}
 
