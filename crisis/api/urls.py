@@ -1,7 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
 from .cell import CrisisViewSet
-
 from .views import (
     AlertRouteViewSet,
     AlertViewSet,
