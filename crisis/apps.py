@@ -22,3 +22,7 @@ class CrisisConfig(AppConfig):
         from .services import clusters
 
         clusters.connect()
+        # Crisis mode: the guides' crisis state, tighter SLA targets, the crisis queue, telling the cell.
+        from . import mode
+
+        mode.connect()

@@ -84,15 +84,6 @@ def top_posts(*, crisis: Crisis, by: str, limit: int = 5) -> list:
                                                     since=crisis.started_at - PRELUDE, by=by, limit=limit)
 
 
-def room_queue_stats(*, crisis: Crisis) -> tuple[int, datetime | None]:
-    """(size, oldest_unanswered_at) of the crisis queue. The mode work's `crisis_queue_stats` says
-    the same; this one stays until the two meet."""
-    from inbox import selectors as inbox_selectors
-
-    stats = inbox_selectors.tagged_queue_stats(organization=crisis.organization_id, tag=queue_tag(crisis))
-    return stats.size, stats.oldest_unanswered_at
-
-
 # --- people ------------------------------------------------------------------------------------------
 
 

@@ -93,8 +93,9 @@ def sources_context(crisis) -> dict:
 
 
 def posts_context(crisis) -> dict:
-    size, oldest = room_selectors.room_queue_stats(crisis=crisis)
-    return {"queue_size": size, "oldest_unanswered_at": oldest,
+    queue = selectors.crisis_queue_stats(crisis=crisis)
+    return {"queue_size": queue.size, "queue_unanswered": queue.unanswered,
+            "oldest_unanswered_at": queue.oldest_unanswered_at,
             "most_shared": room_selectors.top_posts(crisis=crisis, by="shared"),
             "most_influential": room_selectors.top_posts(crisis=crisis, by="influential")}
 

@@ -399,3 +399,36 @@ def cluster_answer_choices(*, crisis: Crisis, language: str = "") -> list[dict]:
                  "kind": "template", "language": t["language"]} for t in templates]
     return choices
 from .report_selectors import crisis_report  # noqa: E402,F401 - the report's reads live in their own module
+
+
+def crisis_queue(*, crisis: Crisis):
+    """The crisis queue: the organization's active conversations carrying the crisis's queue tag,
+    the one whose first-response deadline runs out soonest first."""
+    from inbox import selectors as inbox_selectors
+
+    from .mode import queue_tag
+
+    filters = inbox_selectors.ConversationFilters(tags=[queue_tag(crisis)], sort="sla")
+    return inbox_selectors.conversation_list(organization=crisis.organization, filters=filters)
+
+
+def crisis_queue_stats(*, crisis: Crisis):
+    """What the room shows of the queue: `size`, `unanswered` and `oldest_unanswered_at`."""
+    from inbox import selectors as inbox_selectors
+
+    from .mode import queue_tag
+
+    return inbox_selectors.queue_stats(organization=crisis.organization, tag=queue_tag(crisis))
+
+
+def may_close(*, crisis: Crisis, membership) -> bool:
+    """Closing lifts crisis mode for everyone: the crisis's own lead decides, or a lead or an admin."""
+    from accounts.roles import Permission, role_can
+
+    if not role_can(membership.role, Permission.DECLARE_CRISIS):
+        return False
+    if role_can(membership.role, Permission.MANAGE_ESCALATION):
+        return True
+    from .models import CellRole
+
+    return crisis.members.filter(user_id=membership.user_id, role=CellRole.CRISIS_LEAD).exists()

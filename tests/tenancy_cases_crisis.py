@@ -193,3 +193,10 @@ OBJECT_KWARGS.update({
 from tests.tenancy_cases_report import OBJECT_KWARGS as _REPORT_CASES  # noqa: E402
 
 OBJECT_KWARGS.update(_REPORT_CASES)
+
+# The crisis cell: its pages and API (crisis/cell_urls.py, crisis/api/cell.py).
+OBJECT_KWARGS.update({
+    "crisis-close": _crisis,
+    "api:crisis-detail": _crisis,
+    "api:crisis-close": _crisis,
+})

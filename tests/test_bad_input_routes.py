@@ -227,7 +227,10 @@ def _oncall_objects(organization, admin) -> dict:
                                        "handoff_time": time(9)}])
     policy = policies.policy_create(organization=organization, actor=admin, name="Fuzzed policy",
                                     steps=[{"notify": "leads", "wait_minutes": 5}])
-    return {"rotas": rota.pk, "rota-layers": rota.layers.get().pk, "escalation-policies": policy.pk}
+    return {"rotas": rota.pk, "rota-layers": rota.layers.get().pk, "escalation-policies": policy.pk,
+            "crises": _active_crisis(organization, admin)}
+
+
 def _active_crisis(organization, admin) -> int:
     from crisis import selectors
     from crisis.services import cell

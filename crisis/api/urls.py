@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from .cell import CrisisViewSet
 from .views import (
     AlertRouteViewSet,
     AlertViewSet,
@@ -27,6 +28,7 @@ router.register("contact-methods", ContactMethodViewSet, basename="contact-metho
 router.register("watch-topics", WatchTopicViewSet, basename="watch-topic")
 router.register("topic-mutes", TopicMuteViewSet, basename="topic-mute")
 router.register("notification-rules", NotificationRuleViewSet, basename="notification-rule")
+router.register("crises", CrisisViewSet, basename="crisis")
 
 # Storm clusters (crisis/api/clusters.py).
 from .clusters import ClusterReplyViewSet, ClusterViewSet  # noqa: E402

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_notifications'),
-        ('crisis', '0007_crisis_cell'),
+        ("crisis", "0008_mode_crisis_notice"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
