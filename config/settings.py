@@ -380,6 +380,8 @@ CELERY_BEAT_SCHEDULE = {
     "coverage-gaps": {"task": "crisis.tasks.check_coverage_gaps", "schedule": 3600.0},
     "handoffs": {"task": "crisis.tasks.announce_handoffs", "schedule": 60.0},
     "volume-spikes": {"task": "crisis.tasks.check_volume_spikes", "schedule": 30.0},
+    # Statement posts left waiting by a broker outage or a killed worker go out (once) within a minute.
+    "statement-publications": {"task": "crisis.tasks.resume_statement_publications", "schedule": 30.0},
 }
 
 # --- Vigie -------------------------------------------------------------------------------------

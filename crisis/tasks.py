@@ -31,3 +31,18 @@ def announce_handoffs() -> int:
 @shared_task
 def check_volume_spikes() -> int:
     return detection.detection_run()
+
+
+@shared_task
+def publish_statement(publication_id: int) -> str:
+    """Post one statement on one channel, at most once (see statements.publication_deliver)."""
+    from .services import statements
+
+    return statements.publication_deliver(publication_id=publication_id)
+
+
+@shared_task
+def resume_statement_publications() -> int:
+    from .services import statements
+
+    return statements.publications_resume()

@@ -89,6 +89,17 @@ def published_scenarios(*, organization: Organization | int) -> list[tuple[Guide
     return [(version, scenario) for version in versions for scenario in version.content.get("scenarios", [])]
 
 
+def crisis_templates(*, organization: Organization | int) -> list[dict]:
+    """The templates of published scenarios marked `"crisis": true`: where holding statements start.
+    (An older published content without the mark, whose scenario key is "crisis", counts too.)"""
+    return [{"key": t["key"], "label": t["label"], "language": t["language"], "text": t["text"],
+             "scenario": scenario["name"], "guide": version.guide.name, "guide_version": version.pk,
+             "name": f"{version.guide.name} / {scenario['name']} / {t['label']}"}
+            for version, scenario in published_scenarios(organization=organization)
+            if scenario.get("crisis") is True or scenario.get("key") == "crisis"
+            for t in scenario.get("templates", [])]
+
+
 def conversation_facts(context: inbox_selectors.ReplyContext) -> guides.ConversationFacts:
     return guides.ConversationFacts(text=context.text, tags=context.tags, sentiment=context.sentiment,
                                     platform=context.platform, language=context.language)

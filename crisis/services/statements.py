@@ -1,0 +1,513 @@
+"""Holding statements: draft, revise, submit, approve or reject, publish on channels.
+
+The approval rule (four-eyes and more): a version is approved once at least `REQUIRED_APPROVERS`
+distinct people holding `APPROVE_STATEMENTS` approved it, none of them its author; from severity
+`EXECUTIVE_SIGN_OFF_FROM` up, one of them must also be an executive (the organization's Executive role,
+or the cell's executive). Two approvers rather than one because a statement speaks for the whole
+brand in public during a crisis: one reviewer besides the author is the minimum any desk would accept,
+a second catches what the first was too close to see. A rejection sends the statement back to its
+author with the reason; a revision makes a new version, whose approvals start empty.
+
+Every step writes one STATEMENT line on the crisis timeline with data {"action", "statement_id",
+"version"}; the first statement time of the report is the first "published" one.
+
+Publishing creates one `StatementPublication` per channel (unique per statement and channel) and
+hands each to the `publish_statement` task; `publication_deliver` posts it through the inbox's
+`inbox.services.posts`, at most once: see there.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import current_app
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, User
+from accounts.roles import Permission, Role, role_can
+
+from ..models import (
+    EXECUTIVE_SIGN_OFF_FROM,
+    ApprovalDecision,
+    CellRole,
+    Crisis,
+    CrisisMember,
+    EventKind,
+    InfoSource,
+    PublicationState,
+    Statement,
+    StatementApproval,
+    StatementPublication,
+    StatementStatus,
+    StatementVersion,
+)
+from .cell import broadcast, event_record
+
+logger = logging.getLogger(__name__)
+
+REQUIRED_APPROVERS = 2
+MAX_TEXT = 5000
+# A delivery that finds a publication POSTING for less than this leaves it to the one in flight.
+POSTING_IN_FLIGHT = timedelta(seconds=60)
+PUBLISH_TASK = "crisis.tasks.publish_statement"
+VARIABLE = re.compile(r"\{(\w+)\}")
+
+
+# -- who may do what ----------------------------------------------------------------------------
+
+def _role(organization_id: int, user: User | None) -> str:
+    if user is None:
+        return ""
+    return (Membership.objects.for_organization(organization_id).filter(user=user)
+            .values_list("role", flat=True).first() or "")
+
+
+def can_draft(role: str) -> bool:
+    """Anyone who may declare a crisis (agents, leads) or approve statements (executives) drafts."""
+    return role_can(role, Permission.DECLARE_CRISIS) or role_can(role, Permission.APPROVE_STATEMENTS)
+
+
+def can_approve(role: str) -> bool:
+    return role_can(role, Permission.APPROVE_STATEMENTS)
+
+
+def is_executive(crisis: Crisis, user: User, role: str) -> bool:
+    return role == Role.EXECUTIVE or CrisisMember.objects.for_organization(crisis.organization_id).filter(
+        crisis=crisis, user=user, role=CellRole.EXECUTIVE).exists()
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("Your role in this organization does not allow this."))
+
+
+def _require_active(crisis: Crisis) -> None:
+    if not crisis.is_active:
+        raise ValidationError(_("This crisis is closed: its statements can no longer change."))
+
+
+# -- reading the approval state ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ApprovalState:
+    version: int
+    approvers: tuple[int, ...]  # user ids who approved the current version
+    rejected: bool
+    executive_needed: bool
+    executive_given: bool
+    needed: int
+
+    @property
+    def complete(self) -> bool:
+        return (not self.rejected and len(self.approvers) >= self.needed
+                and (self.executive_given or not self.executive_needed))
+
+    def missing(self) -> str:
+        """What the statement still waits for, in words."""
+        parts = []
+        if len(self.approvers) < self.needed:
+            parts.append(_("%(count)s more approval(s)") % {"count": self.needed - len(self.approvers)})
+        if self.executive_needed and not self.executive_given:
+            parts.append(_("an executive's sign-off"))
+        return ", ".join(parts)
+
+
+def approval_state(statement: Statement) -> ApprovalState:
+    rows = list(StatementApproval.objects.for_organization(statement.organization_id).filter(
+        version__statement=statement, version__number=statement.current_version).order_by("at", "pk"))
+    approved = [row for row in rows if row.decision == ApprovalDecision.APPROVED]
+    return ApprovalState(
+        version=statement.current_version,
+        approvers=tuple(row.approver_id for row in approved),
+        rejected=any(row.decision == ApprovalDecision.REJECTED for row in rows),
+        executive_needed=statement.crisis.severity >= EXECUTIVE_SIGN_OFF_FROM,
+        executive_given=any(row.as_executive for row in approved),
+        needed=REQUIRED_APPROVERS,
+    )
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+def _lock(statement: Statement) -> Statement:
+    return (Statement.objects.for_organization(statement.organization_id).select_for_update()
+            .select_related("crisis").get(pk=statement.pk))
+
+
+def _current(statement: Statement) -> StatementVersion:
+    return statement.versions.get(number=statement.current_version)
+
+
+def _clean_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("The statement is empty: write what the brand says.")})
+    if len(text) > MAX_TEXT:
+        raise ValidationError({"text": _("A statement has at most %(limit)s characters; this one has %(count)s.")
+                               % {"limit": MAX_TEXT, "count": len(text)}})
+    if "\x00" in text:
+        raise ValidationError({"text": _("The text holds a character that cannot be published.")})
+    return text
+
+
+def _clean_channels(crisis: Crisis, channel_ids, text: str) -> list[int]:
+    from inbox import selectors as inbox_selectors
+    from inbox.services import posts
+
+    try:
+        wanted = sorted({int(pk) for pk in channel_ids or ()})
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError({"channel_ids": _("Choose channels from the list.")}) from None
+    known = {channel.id: channel for channel in posts.brand_post_channels(organization=crisis.organization_id)}
+    for pk in wanted:
+        channel = known.get(pk)
+        if channel is None:
+            raise ValidationError({"channel_ids": _("One of these channels does not exist.")})
+        if not channel.can_post:
+            raise ValidationError({"channel_ids": _("%(channel)s cannot publish posts: %(why)s")
+                                   % {"channel": channel.label, "why": channel.note or _("it is paused.")}})
+        limit = inbox_selectors.reply_length_limit(platform=channel.platform, private=False)
+        if limit and len(text) > limit:
+            raise ValidationError({"text": _("%(channel)s accepts %(limit)s characters; this statement has "
+                                             "%(count)s.") % {"channel": channel.label, "limit": limit,
+                                                              "count": len(text)}})
+    return wanted
+
+
+def _record(statement: Statement, action: str, actor: User | None, at: datetime, text: str = "",
+            **data: Any) -> None:
+    event_record(crisis=statement.crisis, kind=EventKind.STATEMENT, actor=actor, at=at,
+                 text=text or statement.title,
+                 data={"action": action, "statement_id": statement.pk, "version": statement.current_version, **data})
+    broadcast(statement.crisis, "statement", statement_id=statement.pk, status=statement.status)
+
+
+@transaction.atomic
+def statement_draft(*, crisis: Crisis, actor: User, text: str, channel_ids=(), template_name: str = "",
+                    now: datetime | None = None, title: str = "") -> Statement:
+    """A new statement (version 1, draft) for the active crisis."""
+    now = now or timezone.now()
+    _require(can_draft(_role(crisis.organization_id, actor)))
+    _require_active(crisis)
+    text = _clean_text(text)
+    channels = _clean_channels(crisis, channel_ids, text)
+    title = (title or "").strip()[:200] or (template_name or "").strip()[:200] or text.splitlines()[0][:80]
+    statement = Statement.objects.create(
+        organization_id=crisis.organization_id, crisis=crisis, title=title, channel_ids=channels,
+        status=StatementStatus.DRAFT, current_version=1, template_name=(template_name or "")[:200],
+        created_by=actor, created_at=now, updated_at=now)
+    StatementVersion.objects.create(organization_id=crisis.organization_id, statement=statement, number=1, text=text,
+                                    author=actor, created_at=now)
+    _record(statement, "drafted", actor, now, template=statement.template_name)
+    return statement
+
+
+@transaction.atomic
+def statement_revise(*, statement: Statement, actor: User, text: str, now: datetime | None = None,
+                     channel_ids=None) -> Statement:
+    """A new version; the approvals of the previous one do not carry over. A statement already under
+    review stays under review (its reviewers see the new version), a draft stays a draft."""
+    now = now or timezone.now()
+    statement = _lock(statement)
+    _require(can_draft(_role(statement.organization_id, actor)))
+    _require_active(statement.crisis)
+    if statement.status in (StatementStatus.PUBLISHED, StatementStatus.WITHDRAWN):
+        raise ValidationError(_("A published or withdrawn statement no longer changes: draft a new statement "
+                                "(an update) instead."))
+    text = _clean_text(text)
+    channels = _clean_channels(statement.crisis, statement.channel_ids if channel_ids is None else channel_ids, text)
+    if text == _current(statement).text and channels == statement.channel_ids:
+        raise ValidationError({"text": _("Nothing changed: edit the text before saving a new version.")})
+    statement.current_version += 1
+    StatementVersion.objects.create(organization_id=statement.organization_id, statement=statement,
+                                    number=statement.current_version, text=text, author=actor, created_at=now)
+    statement.channel_ids = channels
+    if statement.status == StatementStatus.APPROVED:
+        statement.status, statement.approved_at = StatementStatus.IN_REVIEW, None
+    statement.updated_at = now
+    statement.save(update_fields=["current_version", "channel_ids", "status", "approved_at", "updated_at"])
+    _record(statement, "drafted", actor, now, revision=True)
+    return statement
+
+
+@transaction.atomic
+def statement_submit(*, statement: Statement, actor: User, now: datetime | None = None) -> Statement:
+    """Send the draft to the approvers."""
+    now = now or timezone.now()
+    statement = _lock(statement)
+    _require(can_draft(_role(statement.organization_id, actor)))
+    _require_active(statement.crisis)
+    if statement.status != StatementStatus.DRAFT:
+        raise ValidationError(_("Only a draft can be submitted; this statement is %(status)s.")
+                              % {"status": statement.get_status_display().lower()})
+    if approval_state(statement).rejected:
+        raise ValidationError(_("This version was rejected: revise the text, then submit the new version."))
+    statement.status, statement.updated_at = StatementStatus.IN_REVIEW, now
+    statement.save(update_fields=["status", "updated_at"])
+    _record(statement, "submitted", actor, now)
+    return statement
+
+
+def _decide_checks(statement: Statement, actor: User, version: int | None) -> str:
+    role = _role(statement.organization_id, actor)
+    _require(can_approve(role))
+    _require_active(statement.crisis)
+    if version is not None and int(version) != statement.current_version:
+        raise ValidationError(_("You are looking at version %(seen)s, but the statement was revised since: "
+                                "version %(current)s is the one to review. Read it, then decide again.")
+                              % {"seen": version, "current": statement.current_version})
+    if statement.status != StatementStatus.IN_REVIEW:
+        raise ValidationError(_("This statement is not waiting for approval (it is %(status)s).")
+                              % {"status": statement.get_status_display().lower()})
+    current = _current(statement)
+    if current.author_id == actor.pk:
+        raise ValidationError(_("You wrote this version: someone else must approve it (four eyes)."))
+    if current.approvals.filter(approver=actor).exists():
+        raise ValidationError(_("You already gave your decision on this version."))
+    return role
+
+
+@transaction.atomic
+def statement_approve(*, statement: Statement, actor: User, now: datetime | None = None,
+                      version: int | None = None) -> Statement:
+    """Approve the current version (`version`: the one the approver read; an older one is refused)."""
+    now = now or timezone.now()
+    statement = _lock(statement)
+    role = _decide_checks(statement, actor, version)
+    executive = is_executive(statement.crisis, actor, role)
+    try:
+        with transaction.atomic():
+            StatementApproval.objects.create(organization_id=statement.organization_id, version=_current(statement),
+                                             approver=actor, decision=ApprovalDecision.APPROVED,
+                                             as_executive=executive, at=now)
+    except IntegrityError:  # a double click that raced the check above
+        raise ValidationError(_("You already gave your decision on this version.")) from None
+    state = approval_state(statement)
+    if state.complete:
+        statement.status, statement.approved_at = StatementStatus.APPROVED, now
+    statement.updated_at = now
+    statement.save(update_fields=["status", "approved_at", "updated_at"])
+    _record(statement, "approved", actor, now, final=state.complete, as_executive=executive,
+            text=statement.title if state.complete else f"{statement.title} — {state.missing()}")
+    return statement
+
+
+@transaction.atomic
+def statement_reject(*, statement: Statement, actor: User, reason: str, now: datetime | None = None,
+                     version: int | None = None) -> Statement:
+    """Reject the current version with a reason: it goes back to its author as a draft."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why you reject it, so that the author can revise it.")})
+    statement = _lock(statement)
+    role = _decide_checks(statement, actor, version)
+    try:
+        with transaction.atomic():
+            StatementApproval.objects.create(organization_id=statement.organization_id, version=_current(statement),
+                                             approver=actor, decision=ApprovalDecision.REJECTED, reason=reason[:2000],
+                                             as_executive=is_executive(statement.crisis, actor, role), at=now)
+    except IntegrityError:
+        raise ValidationError(_("You already gave your decision on this version.")) from None
+    statement.status, statement.updated_at = StatementStatus.DRAFT, now
+    statement.save(update_fields=["status", "updated_at"])
+    _record(statement, "rejected", actor, now, text=reason[:500], reason=reason[:500])
+    return statement
+
+
+@transaction.atomic
+def statement_withdraw(*, statement: Statement, actor: User, now: datetime | None = None) -> Statement:
+    """No longer offered as a reply (posts already out stay on the platforms: remove them there)."""
+    now = now or timezone.now()
+    statement = _lock(statement)
+    _require(can_approve(_role(statement.organization_id, actor)))
+    if statement.status == StatementStatus.WITHDRAWN:
+        return statement
+    statement.status, statement.updated_at = StatementStatus.WITHDRAWN, now
+    statement.save(update_fields=["status", "updated_at"])
+    _record(statement, "withdrawn", actor, now)
+    return statement
+
+
+def fill_for_post(statement: Statement, text: str) -> str:
+    """The text as posted: {info_url} becomes the crisis's first information source. A statement that
+    speaks to one person ({first_name}...) is a reply, not a post."""
+    source = InfoSource.objects.for_organization(statement.organization_id).filter(
+        crisis_id=statement.crisis_id).order_by("pk").first()
+    if source is not None:
+        text = text.replace("{info_url}", source.url)
+    left = sorted(set(VARIABLE.findall(text)))
+    if left:
+        raise ValidationError(_("This statement still holds %(variables)s: it can be offered as a reply, but a post "
+                                "needs the words themselves. Add an information source to the crisis for "
+                                "{info_url}, or revise the text.")
+                              % {"variables": ", ".join(f"{{{name}}}" for name in left)})
+    return text
+
+
+@transaction.atomic
+def statement_publish(*, statement: Statement, actor: User, now: datetime | None = None,
+                      channel_ids=None) -> Statement:
+    """Publish the approved statement: it becomes a reply the crisis queue may use, and is posted on its
+    channels (or `channel_ids`), each once, by the publish task. Publishing again only adds channels."""
+    now = now or timezone.now()
+    statement = _lock(statement)
+    _require(can_draft(_role(statement.organization_id, actor)))
+    _require_active(statement.crisis)
+    if statement.status == StatementStatus.IN_REVIEW:
+        raise ValidationError(_("This statement still waits for %(missing)s.")
+                              % {"missing": approval_state(statement).missing()})
+    if statement.status not in (StatementStatus.APPROVED, StatementStatus.PUBLISHED):
+        raise ValidationError(_("Only an approved statement can be published; this one is %(status)s.")
+                              % {"status": statement.get_status_display().lower()})
+    version = _current(statement)
+    wanted = statement.channel_ids if channel_ids is None else channel_ids
+    channels = _clean_channels(statement.crisis, wanted, version.text)
+    text = fill_for_post(statement, version.text) if channels else version.text
+    from inbox.services import posts
+
+    labels = {channel.id: channel.label for channel in posts.brand_post_channels(organization=statement.organization_id)}
+    existing = set(statement.publications.values_list("channel_id", flat=True))
+    for channel_id in channels:
+        if channel_id in existing:
+            continue  # one publication per channel, ever: a second click never posts twice
+        StatementPublication.objects.create(
+            organization_id=statement.organization_id, statement=statement, channel_id=channel_id,
+            channel_label=labels.get(channel_id, "")[:200], version=version.number, text=text, created_at=now)
+    first = statement.status != StatementStatus.PUBLISHED
+    statement.channel_ids = sorted(set(statement.channel_ids) | set(channels))
+    statement.status = StatementStatus.PUBLISHED
+    statement.published_at = statement.published_at or now
+    statement.updated_at = now
+    statement.save(update_fields=["channel_ids", "status", "published_at", "updated_at"])
+    if first:
+        _record(statement, "published", actor, now, channel_ids=channels)
+    else:
+        broadcast(statement.crisis, "statement", statement_id=statement.pk, status=statement.status)
+    for publication in statement.publications.filter(state=PublicationState.PENDING):
+        _enqueue(publication.pk)
+    return statement
+
+
+@transaction.atomic
+def publication_retry(*, publication: StatementPublication, actor: User) -> StatementPublication:
+    """Try a failed publication again. One whose outcome was unknown is looked up on the platform first."""
+    publication = StatementPublication.objects.for_organization(publication.organization_id).select_for_update().get(
+        pk=publication.pk)
+    _require(can_draft(_role(publication.organization_id, actor)))
+    if publication.state != PublicationState.FAILED:
+        raise ValidationError(_("Only a failed publication can be tried again."))
+    publication.state, publication.error, publication.error_code = PublicationState.PENDING, "", ""
+    publication.save(update_fields=["state", "error", "error_code"])
+    broadcast(publication.statement.crisis, "statement", statement_id=publication.statement_id, status="retrying")
+    _enqueue(publication.pk)
+    return publication
+
+
+# -- delivery (the publish task's one call) -------------------------------------------------------
+
+def _publish_task():
+    app = current_app
+    if PUBLISH_TASK not in app.tasks:
+        app.loader.import_default_modules()  # a web process that has not loaded the task modules yet
+    return app.tasks[PUBLISH_TASK]
+
+
+def _enqueue(publication_id: int) -> None:
+    def enqueue():
+        try:
+            _publish_task().delay(publication_id)
+        except Exception:  # noqa: BLE001 - the row stays PENDING and says so on the page: retry once the broker is back
+            logger.warning("statement publication %s is waiting: the broker is unavailable", publication_id)
+
+    transaction.on_commit(enqueue)
+
+
+def _settle(publication: StatementPublication, **fields: Any) -> StatementPublication:
+    for name, value in fields.items():
+        setattr(publication, name, value)
+    StatementPublication.objects.unscoped().filter(pk=publication.pk).update(**fields)
+    statement = Statement.objects.for_organization(publication.organization_id).select_related("crisis").get(
+        pk=publication.statement_id)
+    broadcast(statement.crisis, "statement", statement_id=statement.pk, publication_id=publication.pk,
+              state=publication.state)
+    return publication
+
+
+def publication_deliver(*, publication_id: int, now: datetime | None = None) -> str:
+    """Post one publication at most once.
+
+    POSTING is committed before the platform is called. A delivery that finds POSTING (a duplicate
+    task, a worker killed mid-post) never posts blindly: within `POSTING_IN_FLIGHT` it leaves it to the
+    first one; after that, or when the platform did not answer, it looks the post up on the platform
+    and posts only once it is clearly not there. Mastodon honours our idempotency key, so asking again
+    is the look-up there.
+    """
+    from inbox.services import posts
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        publication = StatementPublication.objects.unscoped().select_for_update().filter(pk=publication_id).first()
+        if publication is None or publication.state in (PublicationState.POSTED, PublicationState.FAILED):
+            return "nothing to do"
+        look_up = publication.outcome_unknown
+        if publication.state == PublicationState.POSTING:
+            if not look_up and publication.started_at and now - publication.started_at < POSTING_IN_FLIGHT:
+                return "in flight"
+            look_up = True
+        # Every attempt starts its own in-flight window; a look-up reads from the row's creation on.
+        since = publication.created_at
+        publication.state, publication.started_at = PublicationState.POSTING, now
+        publication.attempts += 1
+        publication.save(update_fields=["state", "started_at", "attempts"])
+    organization_id, channel_id = publication.organization_id, publication.channel_id
+    found = None
+    try:
+        if look_up:
+            found = posts.brand_post_find(organization_id=organization_id, channel_id=channel_id,
+                                          text=publication.text, since=since)
+        if found is None:
+            try:
+                found = posts.brand_post_publish(organization_id=organization_id, channel_id=channel_id,
+                                                 text=publication.text, idempotency_key=str(publication.key))
+            except posts.PostOutcomeUnknown:
+                # Marked before looking, so that a worker dying now leaves a row the next delivery looks up.
+                StatementPublication.objects.unscoped().filter(pk=publication.pk).update(outcome_unknown=True)
+                found = posts.brand_post_find(organization_id=organization_id, channel_id=channel_id,
+                                              text=publication.text, since=since)
+                if found is None:
+                    found = posts.brand_post_publish(organization_id=organization_id, channel_id=channel_id,
+                                                     text=publication.text, idempotency_key=str(publication.key))
+    except posts.PostOutcomeUnknown as error:
+        with transaction.atomic():
+            _settle(publication, state=PublicationState.FAILED, outcome_unknown=True, error_code=error.code,
+                    error=_("%(error)s Vigie will look it up on the platform before trying again.") % {"error": error})
+        return "failed"
+    except posts.PostFailed as error:
+        with transaction.atomic():
+            _settle(publication, state=PublicationState.FAILED, error=str(error), error_code=error.code[:40])
+        return "failed"
+    with transaction.atomic():
+        _settle(publication, state=PublicationState.POSTED, external_id=found.external_id[:200], url=found.url[:500],
+                posted_at=timezone.now(), outcome_unknown=False, error="", error_code="")
+    pinned, note = posts.brand_post_pin(organization_id=organization_id, channel_id=channel_id,
+                                        external_id=found.external_id)
+    StatementPublication.objects.unscoped().filter(pk=publication.pk).update(pinned=pinned, pin_note=note[:500])
+    return "posted"
+
+
+def publications_resume(*, now: datetime | None = None, limit: int = 100) -> int:
+    """Hand again to the task the publications left PENDING (broker down) or POSTING by a dead worker."""
+    now = now or timezone.now()
+    stuck = list(StatementPublication.objects.unscoped().filter(
+        state__in=[PublicationState.PENDING, PublicationState.POSTING], created_at__lt=now - POSTING_IN_FLIGHT)
+        .values_list("pk", flat=True)[:limit])
+    for pk in stuck:
+        _enqueue(pk)
+    return len(stuck)
