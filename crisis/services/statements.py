@@ -194,6 +194,7 @@ def statement_draft(*, crisis: Crisis, actor: User, text: str, channel_ids=(), t
     """A new statement (version 1, draft) for the active crisis."""
     now = now or timezone.now()
     _require(can_draft(_role(crisis.organization_id, actor)))
+    crisis = Crisis.objects.for_organization(crisis.organization_id).get(pk=crisis.pk)  # its status now
     _require_active(crisis)
     text = _clean_text(text)
     channels = _clean_channels(crisis, channel_ids, text)
