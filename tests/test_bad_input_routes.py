@@ -21,6 +21,7 @@ from rest_framework import serializers
 
 from accounts.roles import Role
 from tests.factories import OrganizationFactory, member
+from tests import tenancy_cases_statements
 from tests.tenancy_cases import OBJECT_KWARGS
 from tests.test_tenancy_routes import ROUTES, _object_kwargs
 
@@ -204,6 +205,7 @@ def fuzzed_organization(admin_client):
         **_playbooks_objects(organization, conversation, admin),
     }
     objects.update(_oncall_objects(organization, admin))
+    objects["statements"] = tenancy_cases_statements._statement(organization)["pk"]  # submitted, in review
     ids = {
         "assignee_id": admin.pk, "team_id": objects["teams"], "channel_id": ChannelFactory(organization=organization).pk,
         "other_contact_id": ContactFactory(organization=organization).pk, "tag_ids": [TagFactory(organization=organization).pk],

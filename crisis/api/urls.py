@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from .statements import StatementViewSet
 from .views import (
     AlertRouteViewSet,
     AlertViewSet,
@@ -27,5 +28,6 @@ router.register("contact-methods", ContactMethodViewSet, basename="contact-metho
 router.register("watch-topics", WatchTopicViewSet, basename="watch-topic")
 router.register("topic-mutes", TopicMuteViewSet, basename="topic-mute")
 router.register("notification-rules", NotificationRuleViewSet, basename="notification-rule")
+router.register("statements", StatementViewSet, basename="statement")
 
 urlpatterns = router.urls
