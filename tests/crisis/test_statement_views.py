@@ -129,3 +129,20 @@ def test_without_an_active_crisis_the_page_says_so(client_for, organization, age
     page = client_for(agent).get(_url(organization, "statement-list"))
     assert page.status_code == 200 and b"No crisis is active" in page.content
     assert client_for(agent).post(_url(organization, "statement-list"), {"text": "Hi"}, follow=True).status_code == 200
+
+
+def test_the_statement_pages_in_french_have_no_english_left(client_for, organization, crisis, agent, lead):
+    from tests.config.test_french_everywhere import html_english_left
+
+    french = member(organization, Role.EXECUTIVE, email="dir@airdemo.example", full_name="Dominique", language="fr")
+    statement = svc.statement_draft(crisis=crisis, actor=agent, text="Nous sommes mobilisés.")
+    svc.statement_submit(statement=statement, actor=agent)
+    svc.statement_approve(statement=statement, actor=lead)
+    client = client_for(french)
+    for url in (_url(organization, "statement-list"), _url(organization, "statement-detail", pk=statement.pk)):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr")
+        assert page.status_code == 200
+        assert html_english_left(page.content.decode()) == [], url
+    refused = client.post(_url(organization, "statement-detail", pk=statement.pk),
+                          {"action": "reject", "version": "1", "reason": ""}, follow=True)
+    assert "Dites pourquoi" in refused.content.decode()
