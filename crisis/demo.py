@@ -73,3 +73,4 @@ def seed(people: DemoPeople) -> None:
             phone = notifications.contact_method_create(organization=organization, user=user, kind="sms", address=sms)
             notifications.notification_rule_create(organization=organization, user=user, contact_method=phone,
                                                    delay_minutes=delay + 2)
+    from . import demo_statements; demo_statements.seed_demo(people)  # noqa: E702 - a past crisis and its published statement

@@ -275,3 +275,24 @@ def test_a_statement_speaking_to_one_person_is_not_posted(crisis, organization, 
         svc.statement_publish(statement=statement, actor=agent)
     # Without channels it is still released as the crisis queue's reply.
     assert svc.statement_publish(statement=statement, actor=agent, channel_ids=[]).status == StatementStatus.PUBLISHED
+
+
+def test_the_demo_shows_a_published_statement_with_its_versions_and_decisions(db):
+    from django.core.management import call_command
+
+    from accounts.models import Organization
+    from crisis.demo_statements import DEMO_CRISIS
+    from crisis.models import Crisis, Statement
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # twice: nothing duplicated
+    organization = Organization.objects.get(slug="airdemo")
+    crisis = Crisis.objects.for_organization(organization).get(title=DEMO_CRISIS)
+    statement = Statement.objects.for_organization(organization).get(crisis=crisis)
+    assert statement.status == StatementStatus.PUBLISHED and statement.current_version == 2
+    versions = selectors.statement_versions(statement=statement)
+    assert [[a.decision for a in v.approvals.all()] for v in versions] == [["approved", "approved"], ["rejected"]]
+    assert not crisis.is_active  # crisis mode stays off in the demo
+    actions = [e.data["action"] for e in selectors.crisis_timeline(crisis=crisis) if e.kind == EventKind.STATEMENT]
+    assert actions == ["drafted", "submitted", "rejected", "drafted", "submitted", "approved", "approved", "published"]
+    assert statement.publications.count() == len(statement.channel_ids) > 0
