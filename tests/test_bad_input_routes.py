@@ -20,8 +20,8 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.roles import Role
-from tests.factories import OrganizationFactory, member
 from tests import tenancy_cases_statements
+from tests.factories import OrganizationFactory, member
 from tests.tenancy_cases import OBJECT_KWARGS
 from tests.test_tenancy_routes import ROUTES, _object_kwargs
 
