@@ -72,6 +72,7 @@ class StatementListView(OrganizationPageMixin, TemplateView):
             channels=selectors.statement_channels(organization=self.organization),
             can_draft=statement_services.can_draft(self.membership.role),
             chosen_template=self.request.GET.get("template", ""),
+            past_crises=[] if crisis else list(selectors.crisis_list(organization=self.organization)[:10]),
         )
         return context
 
