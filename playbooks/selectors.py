@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -127,10 +128,21 @@ def suggestions(*, organization: Organization | int, context: inbox_selectors.Re
 
 
 def all_templates(*, organization: Organization | int, values: dict[str, str]) -> list[dict]:
-    """Every published template, for the composer's type-to-filter picker."""
-    return [{"key": t["key"], "label": t["label"], "language": t["language"], "scenario": scenario["name"],
-             "guide_version": version.pk, "filled": guides.substitute(t["text"], values)}
-            for version, scenario in published_scenarios(organization=organization) for t in scenario["templates"]]
+    """Every published template, for the composer's type-to-filter picker; during a crisis, the crisis
+    cell's approved statements first (the replies the crisis queue is meant to use)."""
+    crisis = crisis_state(getattr(organization, "pk", organization))
+    statements = []
+    for number, text in enumerate(crisis.statements if crisis.active else (), start=1):
+        try:
+            filled = guides.substitute(text, values)
+        except ValidationError:
+            filled = text
+        statements.append({"key": f"statement-{number}", "label": _("Approved statement %(number)s") % {"number": number},
+                           "language": "", "scenario": _("Crisis statements"), "guide_version": "", "filled": filled})
+    return statements + [
+        {"key": t["key"], "label": t["label"], "language": t["language"], "scenario": scenario["name"],
+         "guide_version": version.pk, "filled": guides.substitute(t["text"], values)}
+        for version, scenario in published_scenarios(organization=organization) for t in scenario["templates"]]
 
 
 def find_template(*, organization: Organization | int, guide_version_id, template_key: str):

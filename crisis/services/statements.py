@@ -153,6 +153,12 @@ def _clean_text(text: str) -> str:
                                % {"limit": MAX_TEXT, "count": len(text)}})
     if "\x00" in text:
         raise ValidationError({"text": _("The text holds a character that cannot be published.")})
+    from playbooks.guides import VARIABLES  # the variables replies fill in, as the guides define them
+
+    unknown = sorted({name for name in VARIABLE.findall(text) if name not in VARIABLES})
+    if unknown:
+        raise ValidationError({"text": _("Unknown variable {%(name)s} in the statement: use %(known)s.")
+                               % {"name": unknown[0], "known": ", ".join(f"{{{v}}}" for v in VARIABLES)}})
     return text
 
 

@@ -161,6 +161,8 @@ def test_an_empty_or_too_long_statement_is_refused(crisis, agent, organization, 
         svc.statement_draft(crisis=crisis, actor=agent, text="   ")
     with pytest.raises(ValidationError, match="280 characters"):
         svc.statement_draft(crisis=crisis, actor=agent, text="a" * 300, channel_ids=[x.pk])
+    with pytest.raises(ValidationError, match=r"Unknown variable \{flight\}"):
+        svc.statement_draft(crisis=crisis, actor=agent, text="Your flight {flight} is cancelled.")
 
 
 # -- crisis mode: approved statements are replies the linter lets through ---------------------------
