@@ -69,6 +69,10 @@ def _role(organization_id: int, user: User | None) -> str:
             .values_list("role", flat=True).first() or "")
 
 
+def organization_role(organization_id: int, user: User | None) -> str:
+    return _role(organization_id, user)
+
+
 def can_draft(role: str) -> bool:
     """Anyone who may declare a crisis (agents, leads) or approve statements (executives) drafts."""
     return role_can(role, Permission.DECLARE_CRISIS) or role_can(role, Permission.APPROVE_STATEMENTS)
@@ -465,14 +469,18 @@ def publication_deliver(*, publication_id: int, now: datetime | None = None) -> 
             return "nothing to do"
         look_up = publication.outcome_unknown
         if publication.state == PublicationState.POSTING:
-            if not look_up and publication.started_at and now - publication.started_at < POSTING_IN_FLIGHT:
+            # Another delivery is at it (posting, or looking up a lost answer): two at once could both
+            # find nothing and both post.
+            if publication.started_at and now - publication.started_at < POSTING_IN_FLIGHT:
                 return "in flight"
-            look_up = True
+            # The earlier delivery died somewhere after committing POSTING: until a look-up settles it,
+            # this publication may be on the platform already, whatever happens next.
+            look_up = publication.outcome_unknown = True
         # Every attempt starts its own in-flight window; a look-up reads from the row's creation on.
         since = publication.created_at
         publication.state, publication.started_at = PublicationState.POSTING, now
         publication.attempts += 1
-        publication.save(update_fields=["state", "started_at", "attempts"])
+        publication.save(update_fields=["state", "started_at", "attempts", "outcome_unknown"])
     organization_id, channel_id = publication.organization_id, publication.channel_id
     found = None
     try:

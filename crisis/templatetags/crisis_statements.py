@@ -13,9 +13,11 @@ register = template.Library()
 @register.simple_tag
 def room_statements(crisis, user, membership) -> list[dict]:
     """Withdrawn statements are left out; for each, whether this person may approve or reject it now."""
-    if crisis is None or membership is None:
+    if crisis is None or user is None or not user.is_authenticated:
         return []
-    role = membership.role
+    # The person's role in the organization, whatever `membership` the including page passes (the
+    # organization's membership or the cell's member): approving is an organization permission.
+    role = statement_services.organization_role(crisis.organization_id, user)
     items = []
     for statement in selectors.statement_list(crisis=crisis).exclude(status="withdrawn"):
         versions = selectors.statement_versions(statement=statement)

@@ -10,8 +10,9 @@ be posted and pinned where, checked against each platform's documented API:
   the post (POST /{page-post-id} with `is_pinned=true` → {"success": true}).
 - Mastodon: POST /api/v1/statuses (with an Idempotency-Key) → the Status; pinned with
   POST /api/v1/statuses/:id/pin (the instance caps pinned posts, usually at 5).
-- Instagram only publishes photos and videos; web monitoring is read-only; Bluesky (pinnedPost in
-  the profile record) is not wired yet: these channels are offered as not publishable.
+- Bluesky: an app.bsky.feed.post record (com.atproto.repo.createRecord); pinning means rewriting the
+  profile record's `pinnedPost`, not wired yet: posted, not pinned, and said so.
+- Instagram only publishes photos and videos; web monitoring is read-only: not publishable.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from ..models import Channel, ChannelStatus
 from . import channels as channel_services
 
 # platform -> can pin (False: posts, but the platform offers no pinning through its API)
-PUBLISHING_PLATFORMS = {"x": False, "facebook": True, "mastodon": True}
+PUBLISHING_PLATFORMS = {"x": False, "facebook": True, "mastodon": True, "bluesky": False}
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def _note(platform: str) -> str:
         "x": _("X's API offers no way to pin a post: pin it by hand if needed."),
         "instagram": _("Instagram only publishes photos and videos."),
         "web": _("Web monitoring is read-only."),
-        "bluesky": _("Publishing on Bluesky is not available yet."),
+        "bluesky": _("Pinning on Bluesky is not available yet: pin the post from the Bluesky app."),
     }.get(platform, "")
 
 

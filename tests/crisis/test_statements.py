@@ -263,6 +263,9 @@ def test_a_delivery_that_finds_another_in_flight_steps_back(organization, agent,
     StatementPublication.objects.unscoped().filter(pk=publication.pk).update(
         state=PublicationState.POSTING, started_at=timezone.now())
     assert svc.publication_deliver(publication_id=publication.pk) == "in flight"
+    # Even one that is settling a lost answer: two look-ups at once could both find nothing and both post.
+    StatementPublication.objects.unscoped().filter(pk=publication.pk).update(outcome_unknown=True)
+    assert svc.publication_deliver(publication_id=publication.pk) == "in flight"
     # Long after, the first delivery is presumed dead: the post is looked up first (not there), then posted.
     later = timezone.now() + timedelta(minutes=5)
     assert svc.publication_deliver(publication_id=publication.pk, now=later) == "posted"

@@ -88,3 +88,17 @@ def test_which_channels_can_post_and_pin(org, sandbox):
     with pytest.raises(posts.PostFailed, match="photos"):
         posts.brand_post_publish(organization_id=org.pk, channel_id=by_platform["instagram"].id, text="Hi",
                                  idempotency_key="k")
+
+
+def test_bluesky_posts_and_says_it_does_not_pin_yet(org, sandbox):
+    channel = sandbox_channel(org, sandbox, "bluesky")
+    since = timezone.now() - timedelta(seconds=5)
+    post = posts.brand_post_publish(organization_id=org.pk, channel_id=channel.pk, text="We are on it.",
+                                    idempotency_key="k")
+    assert post.external_id.startswith("at://") and post.url.startswith("https://bsky.app/")
+    [sent] = sandbox.posted("bluesky")
+    assert sent["text"] == "We are on it." and sent["reply"] is None
+    found = posts.brand_post_find(organization_id=org.pk, channel_id=channel.pk, text="We are on it.", since=since)
+    assert found.external_id == post.external_id
+    pinned, note = posts.brand_post_pin(organization_id=org.pk, channel_id=channel.pk, external_id=post.external_id)
+    assert not pinned and "Bluesky" in note
