@@ -13,6 +13,7 @@ from tests.factories import member
 from tests.inbox.test_tasks import sandbox_channel
 
 from .conftest import PASSWORD, screenshot
+from .test_content_security_policy import RECORD_VIOLATIONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -72,6 +73,7 @@ def test_an_executive_on_a_phone_approves_and_sees_the_statement_published(brows
                                   has_touch=True, device_scale_factor=2)
     try:
         page = context.new_page()
+        page.context.add_init_script(RECORD_VIOLATIONS)
         page.goto(app_server.url + "/login/")
         page.fill("#id_username", crisis_desk["executive"].email)
         page.fill("#id_password", PASSWORD)
@@ -99,6 +101,7 @@ def test_an_executive_on_a_phone_approves_and_sees_the_statement_published(brows
         expect(card.locator("[data-testid=statement-post][data-state=posted]")).to_have_count(2)
         expect(card).to_contain_text("pinned")
         screenshot(page, "statements-phone-published")
+        assert page.evaluate("window.__cspViolations") == []
     finally:
         context.close()
     posted = sandbox.posted("x")
@@ -107,3 +110,33 @@ def test_an_executive_on_a_phone_approves_and_sees_the_statement_published(brows
     statement = crisis_desk["statement"]
     statement.refresh_from_db()
     assert statement.status == StatementStatus.PUBLISHED
+
+
+def test_the_panel_follows_a_decision_made_elsewhere_live(browser, app_server, crisis_desk):
+    """The executive's page is open; the statement changes on someone else's screen: the panel follows."""
+    organization = crisis_desk["organization"]
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+    try:
+        page = context.new_page()
+        page.goto(app_server.url + "/login/")
+        page.fill("#id_username", crisis_desk["executive"].email)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        page.goto(app_server.url + "/o/airdemo/crisis/statements/")
+        expect(page.locator("#live-indicator")).to_have_attribute("data-state", "live")
+        card = page.locator("[data-testid=statement-card]").first
+        expect(card.locator("[data-testid=statement-status]")).to_have_text("In review")
+
+        def someone_else_rejects():
+            from crisis.models import Statement
+
+            other = member(organization, Role.EXECUTIVE, email="ceo@airdemo.example", full_name="Chris CEO")
+            statement = Statement.objects.for_organization(organization).get()
+            statement_services.statement_reject(statement=statement, actor=other, reason="Name the strike.")
+
+        in_thread(someone_else_rejects)
+        expect(page.locator("[data-testid=statement-card] [data-testid=statement-status]")).to_have_text("Draft")
+        expect(page.locator("[data-testid=statement-card] [data-testid=approve]")).to_have_count(0)
+    finally:
+        context.close()
