@@ -20,6 +20,7 @@ from accounts.roles import Permission
 from accounts.tenancy import OrganizationPageMixin
 
 from . import selectors
+from .services import statement_publications as publication_services
 from .services import statements as statement_services
 
 
@@ -171,7 +172,7 @@ class StatementDetailView(OrganizationPageMixin, TemplateView):
                     raise ValidationError(_("This publication does not exist.")) from None
                 if publication.statement_id != statement.pk:
                     raise ValidationError(_("This publication does not exist."))
-                statement_services.publication_retry(publication=publication, actor=actor)
+                publication_services.publication_retry(publication=publication, actor=actor)
                 done = _("Trying again.")
         except ValidationError as error:
             _complain(request, error)

@@ -35,14 +35,14 @@ def check_volume_spikes() -> int:
 
 @shared_task
 def publish_statement(publication_id: int) -> str:
-    """Post one statement on one channel, at most once (see statements.publication_deliver)."""
-    from .services import statements
+    """Post one statement on one channel, at most once (see statement_publications.publication_deliver)."""
+    from .services import statement_publications
 
-    return statements.publication_deliver(publication_id=publication_id)
+    return statement_publications.publication_deliver(publication_id=publication_id)
 
 
 @shared_task
 def resume_statement_publications() -> int:
-    from .services import statements
+    from .services import statement_publications
 
-    return statements.publications_resume()
+    return statement_publications.publications_resume()

@@ -91,7 +91,7 @@ class PublicationState(models.TextChoices):
 
 class StatementPublication(OrganizationOwnedModel):
     """The statement on one channel. POSTING is committed before the platform is called: a second
-    delivery that finds it never posts blindly (see crisis.services.statements.publication_deliver)."""
+    delivery that finds it never posts blindly (see crisis.services.statement_publications)."""
 
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="publications")
     channel_id = models.PositiveBigIntegerField()

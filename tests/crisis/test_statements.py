@@ -19,6 +19,7 @@ from crisis.models import (
     StatementStatus,
 )
 from crisis.services import cell
+from crisis.services import statement_publications as delivery
 from crisis.services import statements as svc
 from playbooks.crisis_mode import CrisisState
 from playbooks.linter import matches_approved
@@ -187,7 +188,7 @@ def test_approved_statements_are_the_texts_crisis_mode_lets_through(crisis, orga
 # -- publication: once per channel, through the sandbox over HTTP ------------------------------------
 
 def _deliver_all(statement):
-    return [svc.publication_deliver(publication_id=p.pk) for p in statement.publications.order_by("pk")]
+    return [delivery.publication_deliver(publication_id=p.pk) for p in statement.publications.order_by("pk")]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -230,11 +231,11 @@ def test_a_platform_failure_is_kept_in_its_words_and_a_retry_posts_once(organiza
     publication = statement.publications.get()
     assert publication.state == PublicationState.FAILED and "rate limit" in publication.error
     assert sandbox.posted("mastodon") == []
-    svc.publication_retry(publication=publication, actor=agent)
+    delivery.publication_retry(publication=publication, actor=agent)
     assert _deliver_all(statement) == ["posted"]
     assert [p["kind"] for p in sandbox.posted("mastodon")] == ["status", "pin"]
     with pytest.raises(ValidationError, match="Only a failed"):
-        svc.publication_retry(publication=publication, actor=agent)
+        delivery.publication_retry(publication=publication, actor=agent)
     assert _deliver_all(statement) == ["nothing to do"]
     assert len([p for p in sandbox.posted("mastodon") if p["kind"] == "status"]) == 1
 
@@ -262,13 +263,13 @@ def test_a_delivery_that_finds_another_in_flight_steps_back(organization, agent,
     publication = statement.publications.get()
     StatementPublication.objects.unscoped().filter(pk=publication.pk).update(
         state=PublicationState.POSTING, started_at=timezone.now())
-    assert svc.publication_deliver(publication_id=publication.pk) == "in flight"
+    assert delivery.publication_deliver(publication_id=publication.pk) == "in flight"
     # Even one that is settling a lost answer: two look-ups at once could both find nothing and both post.
     StatementPublication.objects.unscoped().filter(pk=publication.pk).update(outcome_unknown=True)
-    assert svc.publication_deliver(publication_id=publication.pk) == "in flight"
+    assert delivery.publication_deliver(publication_id=publication.pk) == "in flight"
     # Long after, the first delivery is presumed dead: the post is looked up first (not there), then posted.
     later = timezone.now() + timedelta(minutes=5)
-    assert svc.publication_deliver(publication_id=publication.pk, now=later) == "posted"
+    assert delivery.publication_deliver(publication_id=publication.pk, now=later) == "posted"
     assert len(sandbox.posted("x")) == 1
 
 
