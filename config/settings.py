@@ -387,6 +387,8 @@ CELERY_BEAT_SCHEDULE = {
     "crisis-room-series": {"task": "crisis.tasks.push_crisis_room_series", "schedule": 5.0},
     # Storm replies: the next people of each cluster reply, at each account's pace (crisis/pacing.py).
     "cluster-replies": {"task": "crisis.tasks.advance_cluster_replies", "schedule": 2.0},
+    # Statement posts left waiting by a broker outage or a killed worker go out (once) within a minute.
+    "statement-publications": {"task": "crisis.tasks.resume_statement_publications", "schedule": 30.0},
 }
 
 # --- Vigie -------------------------------------------------------------------------------------

@@ -314,11 +314,84 @@ def crisis_sources(*, crisis: Crisis) -> QuerySet[InfoSource]:
 
 
 def approved_statement_texts(*, organization_id: int) -> tuple[str, ...]:
-    """The active crisis's approved statements, which replies in crisis mode may follow.
+    """The active crisis's approved and published statements (their current versions), which replies in
+    crisis mode may follow: the guides' linter reads {first_name}-style variables in them as blanks."""
+    from .models import Statement, StatementStatus, StatementVersion
 
-    Statements are not written yet: none is approved, so crisis mode allows the guides' templates only.
-    """
-    return ()
+    crisis_id = (Crisis.objects.for_organization(organization_id).filter(status=CrisisStatus.ACTIVE)
+                 .values_list("pk", flat=True).first())
+    if crisis_id is None:
+        return ()
+    statements = dict(Statement.objects.for_organization(organization_id).filter(
+        crisis_id=crisis_id, status__in=[StatementStatus.APPROVED, StatementStatus.PUBLISHED])
+        .values_list("pk", "current_version"))
+    versions = (StatementVersion.objects.for_organization(organization_id)
+                .filter(statement_id__in=list(statements)).values_list("statement_id", "number", "text"))
+    return tuple(text for statement_id, number, text in versions if statements[statement_id] == number)
+
+
+# Statements.
+
+def statement_list(*, crisis: Crisis):
+    from .models import Statement
+
+    return (Statement.objects.for_organization(crisis.organization_id).filter(crisis=crisis)
+            .select_related("created_by", "crisis"))
+
+
+def statement_detail(*, organization, pk):
+    """The organization's statement, or 404 (another organization's statement does not exist for this one)."""
+    from django.http import Http404
+
+    from .models import Statement
+
+    try:
+        return (Statement.objects.for_organization(organization).select_related("crisis", "created_by")
+                .get(pk=int(pk)))
+    except (Statement.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404("No such statement") from None
+
+
+def statement_versions(*, statement) -> list:
+    """Versions newest first, each with its approvals (approver loaded)."""
+    from .models import StatementApproval
+
+    return list(statement.versions.select_related("author").prefetch_related(
+        Prefetch("approvals", queryset=StatementApproval.objects.unscoped().select_related("approver")
+                 .order_by("at", "pk"))).order_by("-number"))
+
+
+def statement_current_text(*, statement) -> str:
+    return statement.versions.get(number=statement.current_version).text
+
+
+def statement_publications(*, statement) -> list:
+    return list(statement.publications.order_by("pk"))
+
+
+def statement_publication(*, organization, pk):
+    from django.http import Http404
+
+    from .models import StatementPublication
+
+    try:
+        return StatementPublication.objects.for_organization(organization).select_related("statement").get(pk=int(pk))
+    except (StatementPublication.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404("No such publication") from None
+
+
+def crisis_templates(*, organization) -> list[dict]:
+    """The guides' crisis templates, where statements start (read through the guides' selector)."""
+    from playbooks import selectors as playbooks_selectors
+
+    return playbooks_selectors.crisis_templates(organization=organization)
+
+
+def statement_channels(*, organization) -> list:
+    """The organization's channels, each saying whether a statement can be posted (and pinned) there."""
+    from inbox.services import posts
+
+    return posts.brand_post_channels(organization=organization)
 
 
 # --- storm clusters -----------------------------------------------------------------------------------
@@ -398,6 +471,8 @@ def cluster_answer_choices(*, crisis: Crisis, language: str = "") -> list[dict]:
                  "text": t["filled"], "guidance": {"template": t["key"], "guide_version": t["guide_version"]},
                  "kind": "template", "language": t["language"]} for t in templates]
     return choices
+
+
 from .report_selectors import crisis_report  # noqa: E402,F401 - the report's reads live in their own module
 
 

@@ -43,3 +43,18 @@ def push_crisis_room_series() -> int:
 @shared_task
 def advance_cluster_replies() -> int:
     return clusters.cluster_replies_advance()
+
+
+@shared_task
+def publish_statement(publication_id: int) -> str:
+    """Post one statement on one channel, at most once (see statement_publications.publication_deliver)."""
+    from .services import statement_publications
+
+    return statement_publications.publication_deliver(publication_id=publication_id)
+
+
+@shared_task
+def resume_statement_publications() -> int:
+    from .services import statement_publications
+
+    return statement_publications.publications_resume()

@@ -73,6 +73,9 @@ def check_reply(attempt: ReplyAttempt) -> Verdict:
                                    template_key=str(guidance.get("template") or ""))
     version, scenario, template = used if used else (None, None, None)
     unmodified = bool(template) and linter.matches_approved(attempt.text, [template["text"]])
+    # A reply that follows one of the crisis cell's approved statements is no free text either.
+    crisis = crisis_state(organization_id)
+    unmodified = unmodified or (crisis.active and linter.matches_approved(attempt.text, crisis.statements))
     scenario_keys = {scenario["key"]} if scenario else set()
     facts = selectors.conversation_facts(context)
 

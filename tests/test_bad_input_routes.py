@@ -20,6 +20,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.roles import Role
+from tests import tenancy_cases_statements
 from tests.factories import OrganizationFactory, member
 from tests.tenancy_cases import OBJECT_KWARGS
 from tests.test_tenancy_routes import ROUTES, _object_kwargs
@@ -209,6 +210,7 @@ def fuzzed_organization(admin_client):
     from tests.tenancy_cases_clusters import cluster_in
 
     objects["clusters"] = cluster_in(organization).pk
+    objects["statements"] = tenancy_cases_statements._statement(organization)["pk"]  # submitted, in review
     ids = {
         "assignee_id": admin.pk, "team_id": objects["teams"], "channel_id": ChannelFactory(organization=organization).pk,
         "other_contact_id": ContactFactory(organization=organization).pk, "tag_ids": [TagFactory(organization=organization).pk],

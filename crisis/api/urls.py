@@ -1,6 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
 from .cell import CrisisViewSet
+from .statements import StatementViewSet
 from .views import (
     AlertRouteViewSet,
     AlertViewSet,
@@ -35,6 +36,7 @@ from .clusters import ClusterReplyViewSet, ClusterViewSet  # noqa: E402
 
 router.register("clusters", ClusterViewSet, basename="storm-cluster")
 router.register("cluster-replies", ClusterReplyViewSet, basename="cluster-reply")
+router.register("statements", StatementViewSet, basename="statement")
 
 urlpatterns = router.urls
 

@@ -188,6 +188,23 @@ class MastodonConnector:
             status = self.api.status_post(f"@{acct} {text}", visibility="direct", idempotency_key=idempotency_key)
         return SentMessage(external_id=str(status["id"]), url=status.get("url") or "", raw={"id": str(status["id"])})
 
+    # -- brand posts ---------------------------------------------------------------------------
+
+    def publish_post(self, *, text: str, idempotency_key: str) -> SentMessage:
+        """POST /api/v1/statuses, public. The instance honours the Idempotency-Key: a repeat with the
+        same key answers the first status instead of posting again."""
+        with self._translated_errors("publishing a post", sending=True):
+            status = self.api.status_post(text, visibility="public", idempotency_key=idempotency_key)
+        return SentMessage(external_id=str(status["id"]), url=status.get("url") or "", raw={"id": str(status["id"])})
+
+    def find_post(self, *, text: str, since: datetime) -> SentMessage | None:
+        return None  # never needed: publishing again with the same idempotency key is harmless
+
+    def pin_post(self, *, external_id: str) -> None:
+        """POST /api/v1/statuses/:id/pin (to the profile; instances cap how many)."""
+        with self._translated_errors("pinning a post", sending=True):
+            self.api.status_pin(external_id)
+
     def check_credentials(self) -> AccountInfo:
         with self._translated_errors("checking the account"):
             account = self.api.account_verify_credentials()
