@@ -5,7 +5,8 @@ crisis row (at most one, `crisis_one_active_per_organization`). Everything below
 so closing the crisis ends the mode at once, with no cache to invalidate.
 
 - Replies: the guides' linter asks `crisis_state` (registered with playbooks.crisis_mode) and, in
-  crisis mode, only lets through replies that follow an approved template or statement.
+  crisis mode, only lets through replies to the crisis queue's conversations that follow an
+  approved template or statement (other customers are answered as usual).
 - First-response targets: `sla_factor` (registered with the inbox's policy adjusters) tightens them
   by severity, round the clock; declaring and closing re-time the running clocks.
 - The crisis queue: the inbox's conversations carrying the crisis's queue tag (`queue_tag`), which
@@ -137,9 +138,10 @@ def crisis_state(organization_id: int):
 
     from . import selectors
 
-    if _active(organization_id) is None:
+    crisis = _active(organization_id)
+    if crisis is None:
         return CrisisState()
-    return CrisisState(active=True,
+    return CrisisState(active=True, queue_tag=queue_tag(crisis),
                        statements=tuple(selectors.approved_statement_texts(organization_id=organization_id)))
 
 

@@ -86,7 +86,7 @@ def check_reply(attempt: ReplyAttempt) -> Verdict:
     rule = perimeter.decide(selectors.perimeter_rules(organization=organization_id), perimeter.ReplyFacts(
         scenarios=tuple(sorted(scenario_keys)), tags=context.tags, priority=context.priority,
         followers=context.followers, sentiment=context.sentiment,
-        crisis_mode=crisis_state(organization_id).active, free_text=not unmodified, platform=context.platform,
+        crisis_mode=crisis.applies_to(context.tags), free_text=not unmodified, platform=context.platform,
         visibility=visibility, author_role=membership.role if membership else "", author_days=days))
 
     if rule is not None and rule.outcome == Outcome.APPROVAL:

@@ -69,8 +69,9 @@ def lint_context(*, organization: Organization | int, platform: str, visibility:
                  conversation: inbox_selectors.ReplyContext | None) -> LintContext:
     organization_id = getattr(organization, "pk", organization)
     crisis = crisis_state(organization_id)
+    restricted = crisis.applies_to(conversation.tags if conversation is not None else None)
     approved: tuple[str, ...] = ()
-    if crisis.active:
+    if restricted:
         approved = tuple(t["text"] for _v, scenario in published_scenarios(organization=organization)
                          for t in scenario["templates"]) + crisis.statements
     route = PrivateRoute(None)
@@ -80,7 +81,7 @@ def lint_context(*, organization: Organization | int, platform: str, visibility:
         platform=platform, visibility=visibility,
         length_limit=inbox_selectors.reply_length_limit(platform=platform, private=visibility == "private"),
         conversation_language=conversation.language if conversation else "", private_route=route,
-        crisis_mode=crisis.active, approved_texts=approved, detect_language=inbox_selectors.text_language,
+        crisis_mode=restricted, approved_texts=approved, detect_language=inbox_selectors.text_language,
     )
 
 

@@ -1,5 +1,6 @@
-"""The crisis room in a real browser, on a phone: an executive joins, sees themself in the room, and
-watches the volume curve move as mentions arrive (ingestion → minute counters → the room's push)."""
+"""The crisis room in a real browser, on a phone: an executive joins, sees themself in the room,
+watches the volume curve move as mentions arrive (ingestion → minute counters → the room's push),
+approves the holding statement waiting for their sign-off and sees it published."""
 
 import threading
 
@@ -50,7 +51,8 @@ def in_thread(function):
     return result.get("value")
 
 
-def test_an_executive_on_a_phone_watches_the_volume_curve_move(desk, browser, app_server):
+def test_an_executive_on_a_phone_watches_the_curve_move_and_signs_off_the_statement(desk, browser, app_server,
+                                                                                       sandbox):
     organization, channel = desk["organization"], desk["channel"]
     executive = member(organization, Role.EXECUTIVE, email="dana@airdemo.example", full_name="Dana Direction",
                        language="en")
@@ -91,9 +93,46 @@ def test_an_executive_on_a_phone_watches_the_volume_curve_move(desk, browser, ap
         expect(chart).to_have_attribute("data-total", str(before + 12))
         expect(page.get_by_test_id("room-last-minute")).to_have_text("12")
         screenshot(page, "crisis-room-phone-after")
+
+        # Severity 3: the holding statement a lead approved still needs an executive's sign-off.
+        statement = in_thread(lambda: _statement_waiting_for_an_executive(crisis, desk))
+        page.reload()
+        card = page.get_by_test_id("statements-panel").locator(f"[data-statement='{statement.pk}']")
+        expect(card.get_by_test_id("statement-status")).to_have_text("In review")
+        card.get_by_test_id("approve").click()
+        page.wait_for_load_state()
+        card = page.get_by_test_id("statements-panel").locator(f"[data-statement='{statement.pk}']")
+        expect(card.get_by_test_id("statement-status")).to_have_text("Approved")
+        card.get_by_test_id("publish").click()
+        page.wait_for_load_state()
+        card = page.get_by_test_id("statements-panel").locator(f"[data-statement='{statement.pk}']")
+        expect(card.get_by_test_id("statement-status")).to_have_text("Published")
+        expect(card.locator("[data-testid=statement-post][data-state=posted]")).to_have_count(1)
+        # Back on the room after each decision, and the timeline says who approved and that it went out.
+        assert page.url.rstrip("/").endswith(f"/crisis/{crisis.pk}")
+        timeline = page.get_by_test_id("room-timeline")
+        expect(timeline.locator("[data-kind=statement]").filter(has_text="approved").filter(
+            has_text="Dana Direction")).to_have_count(1)
+        expect(timeline.locator("[data-kind=statement]").filter(has_text="published")).to_have_count(1)
         assert page.evaluate("window.__cspViolations") == []
     finally:
         context.close()
+    assert [post["text"] for post in sandbox.posted("x")] == [HOLDING]
+
+
+HOLDING = "We know flight AD1234 is cancelled and we are rebooking everyone. Details: https://airdemo.example/ad1234"
+
+
+def _statement_waiting_for_an_executive(crisis, desk):
+    from crisis.services import statements
+
+    lead = member(desk["organization"], Role.LEAD, email="louis@airdemo.example", full_name="Louis Lead",
+                  language="en")
+    statement = statements.statement_draft(crisis=crisis, actor=desk["alex"], text=HOLDING,
+                                           channel_ids=[desk["channel"].pk], title="Holding line")
+    statements.statement_submit(statement=statement, actor=desk["alex"])
+    statements.statement_approve(statement=statement, actor=lead)
+    return statement
 
 
 def test_the_cell_adds_a_task_and_a_source_live_and_an_agent_inserts_the_source_into_a_reply(

@@ -281,3 +281,23 @@ def test_the_room_path_is_the_one_helper_for_every_link(organization, agent):
                                  now=datetime(2026, 12, 1, tzinfo=UTC))
     assert mode.room_path(crisis) == f"/o/airdemo/crisis/{crisis.pk}/"
     assert mode.report_path(crisis) == f"/o/airdemo/crisis/{crisis.pk}/report/"
+
+
+def test_crisis_rules_bind_replies_in_the_crisis_queue_and_leave_other_customers_alone(
+        organization, agent, channel, django_capture_on_commit_callbacks):
+    from django.core.exceptions import ValidationError
+
+    from inbox.models import Message
+    from inbox.services.replies import reply_compose
+
+    crisis = declare(organization, agent, django_capture_on_commit_callbacks, keywords=["grève"])
+    ingest(channel, "Grève encore ce matin ?", "Où est ma valise ?",
+           django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    in_scope = selectors.crisis_queue(crisis=crisis).get()
+    elsewhere = Conversation.objects.for_organization(organization).exclude(pk=in_scope.pk).get()
+    with pytest.raises(ValidationError, match="approved"):
+        reply_compose(conversation=in_scope, author=agent, text="On regarde ça tout de suite, désolés !")
+    sent = reply_compose(conversation=elsewhere, author=agent, text="On regarde ça tout de suite, désolés !")
+    assert isinstance(sent, Message)
+    assert crisis_state(organization.pk).applies_to(("crisis-999",)) is False
+    assert crisis_state(organization.pk).applies_to(None) is True
