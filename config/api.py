@@ -35,3 +35,4 @@ class NewestFirstCursorPagination(CursorPagination):
     page_size = 50
     max_page_size = 200
     page_size_query_param = "page_size"
+

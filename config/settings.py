@@ -285,6 +285,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_METADATA_CLASS": "config.api_metadata.RouteMetadata",
     "DEFAULT_PAGINATION_CLASS": "config.api.NewestFirstCursorPagination",
     "PAGE_SIZE": 50,
     # 429 with Retry-After beyond these (config/api.py): per token, per person, per address.
@@ -361,6 +362,8 @@ CELERY_TASK_ROUTES = {
     "inbox.tasks.poll_*": {"queue": "ingest"},
     "inbox.tasks.send_*": {"queue": "send"},
     "inbox.tasks.sweep_*": {"queue": "default"},
+    # Storm replies hand hundreds of people to the send queue: not on the queue that pages people.
+    "crisis.tasks.advance_cluster_replies": {"queue": "default"},
     "crisis.tasks.*": {"queue": "alerts"},
     "playbooks.tasks.*": {"queue": "default"},
 }
@@ -380,6 +383,12 @@ CELERY_BEAT_SCHEDULE = {
     "coverage-gaps": {"task": "crisis.tasks.check_coverage_gaps", "schedule": 3600.0},
     "handoffs": {"task": "crisis.tasks.announce_handoffs", "schedule": 60.0},
     "volume-spikes": {"task": "crisis.tasks.check_volume_spikes", "schedule": 30.0},
+    # The crisis room's curves move within seconds of the mentions (one small push per active crisis).
+    "crisis-room-series": {"task": "crisis.tasks.push_crisis_room_series", "schedule": 5.0},
+    # Storm replies: the next people of each cluster reply, at each account's pace (crisis/pacing.py).
+    "cluster-replies": {"task": "crisis.tasks.advance_cluster_replies", "schedule": 2.0},
+    # Statement posts left waiting by a broker outage or a killed worker go out (once) within a minute.
+    "statement-publications": {"task": "crisis.tasks.resume_statement_publications", "schedule": 30.0},
 }
 
 # --- Vigie -------------------------------------------------------------------------------------
@@ -400,6 +409,9 @@ VIGIE_POLL_LEASE_SECONDS = int(env("VIGIE_POLL_LEASE_SECONDS", "30"))
 # A send older than this is no longer in flight (a connector's calls time out well before): its
 # worker died, and the send is settled by looking the post up on the platform.
 VIGIE_SEND_IN_FLIGHT_SECONDS = int(env("VIGIE_SEND_IN_FLIGHT_SECONDS", "40"))
+# Shrinks the per-platform pace of cluster replies (crisis/pacing.py): for the platform sandbox in
+# tests only (0: no pacing). In production the platforms' limits apply, so leave it at 1.
+VIGIE_CLUSTER_PACE_SCALE = float(env("VIGIE_CLUSTER_PACE_SCALE", "1"))
 
 # Fernet keys for channel credentials, newest first; older keys still decrypt (rotation).
 CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS")

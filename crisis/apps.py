@@ -12,3 +12,17 @@ class CrisisConfig(AppConfig):
         inbox_events.connect()
         # Replies held for approval on urgent conversations page approvers; deciding stops the page.
         approval_events.connect()
+        # The reply composer offers the active crisis's information sources as one-click insertions.
+        from inbox.composer import register_reply_snippets
+
+        from .room_selectors import source_snippets
+
+        register_reply_snippets(source_snippets)
+        # Storm clusters: in-scope mentions grouped by question as they arrive (and those before the declaration).
+        from .services import clusters
+
+        clusters.connect()
+        # Crisis mode: the guides' crisis state, tighter SLA targets, the crisis queue, telling the cell.
+        from . import mode
+
+        mode.connect()

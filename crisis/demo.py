@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.demo import DemoPeople
 
-from . import demo_drill
+from . import demo_drill, demo_statements
 from .models import ContactMethod, EscalationPolicy, MentionBucket, Rota, RoutingRule, WatchTopic
 from .services import detection, notifications, oncall, policies
 
@@ -80,3 +80,4 @@ def _seed_oncall(people: DemoPeople) -> None:
             phone = notifications.contact_method_create(organization=organization, user=user, kind="sms", address=sms)
             notifications.notification_rule_create(organization=organization, user=user, contact_method=phone,
                                                    delay_minutes=delay + 2)
+    demo_statements.seed_demo(people)  # a past crisis and its published holding statement

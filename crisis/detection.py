@@ -34,6 +34,17 @@ would otherwise raise false alarms).
 **Reach.** The authors' summed reach per minute, against its own median + MAD baseline: a spike
 whose reach is also abnormal (famous accounts joining in) is critical, otherwise high.
 
+**Re-share velocity.** Where the platform counts re-shares (X retweets and quotes, Mastodon boosts),
+the re-shares counted on the minute's mentions, against their own median + MAD baseline from the same
+samples as the volume. One viral post can spread a storm before the mentions pile up in the inbox:
+a few angry posts each re-shared thousands of times. Re-share counts are heavy-tailed (most posts 0,
+a few hundreds), so median and MAD are mostly 0 and say little: a surge also needs `MIN_RESHARE_SURGE`
+re-shares in the minute and `RESHARE_RATIO` times the samples' 95th percentile (`reshares_high`). That
+quantile is what "a busy ordinary minute" means for this account: a large brand whose mentions often
+carry a post re-shared a few hundred times learns it, and a storm filling fewer than one sample in
+twenty (three minutes of that hour in four weeks) does not move it. Platforms without counts add 0,
+so the signal stays quiet there rather than guessing.
+
 `sensitivity` is the organization's multiplier on thresholds: 2.0 needs twice the deviation (fewer
 alerts), 0.5 half of it.
 """
@@ -57,6 +68,9 @@ SHARE_MIN_DELTA = 0.12
 SHARE_Z = 4.5
 SHARE_MIN_MENTIONS = 60
 REACH_K = 6.0
+RESHARE_K = 6.0
+MIN_RESHARE_SURGE = 200
+RESHARE_RATIO = 3.0
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,7 @@ class Minute:
     mentions: int = 0
     negative: int = 0
     reach: int = 0
+    reshares: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,9 @@ class Baseline:
     reach_expected: float
     reach_spread: float
     seasonal: bool  # learned from past weeks (False: the fallback on the recent stream)
+    reshares_expected: float = 0.0
+    reshares_spread: float = MIN_SPREAD
+    reshares_high: float = 0.0  # the samples' 95th percentile
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,9 @@ class Verdict:
     threshold: float
     negative_share: float  # over the share window
     baseline: Baseline
+    reshare_surge: bool = False
+    reshares: int = 0  # re-shares counted on the minute judged
+    reshare_threshold: float = 0.0
 
 
 def _robust(values: Sequence[float]) -> tuple[float, float, float]:
@@ -105,11 +126,15 @@ def baseline(*, history: Sequence[Sequence[Minute]], recent: Sequence[Minute]) -
     samples = [minute for week in weeks for minute in week] if seasonal else list(recent[-FALLBACK_MINUTES:])
     expected, spread, upper = _robust([m.mentions for m in samples])
     reach_expected, reach_spread, reach_upper = _robust([m.reach for m in samples])
+    reshares = sorted(m.reshares for m in samples)
+    reshares_expected, reshares_spread, _upper = _robust(reshares)
+    reshares_high = reshares[int(0.95 * (len(reshares) - 1))] if reshares else 0
     total = sum(m.mentions for m in samples)
     share = sum(m.negative for m in samples) / total if total else 0.0
     return Baseline(expected=expected, spread=max(spread, math.sqrt(upper), MIN_SPREAD), negative_share=share,
                     reach_expected=reach_expected, reach_spread=max(reach_spread, math.sqrt(reach_upper), MIN_SPREAD),
-                    seasonal=seasonal)
+                    seasonal=seasonal, reshares_expected=reshares_expected,
+                    reshares_spread=max(reshares_spread, MIN_SPREAD), reshares_high=reshares_high)
 
 
 def evaluate(*, current: Minute, recent: Sequence[Minute], history: Sequence[Sequence[Minute]],
@@ -127,5 +152,9 @@ def evaluate(*, current: Minute, recent: Sequence[Minute], history: Sequence[Seq
     p = base.negative_share
     margin = max(SHARE_MIN_DELTA, SHARE_Z * math.sqrt(max(p * (1 - p), 0.01) / max(mentions, 1))) * sensitivity
     surge = mentions >= SHARE_MIN_MENTIONS and share >= p + margin
+
+    reshare_threshold = max(base.reshares_expected + RESHARE_K * base.reshares_spread * sensitivity,
+                            RESHARE_RATIO * base.reshares_high * sensitivity, MIN_RESHARE_SURGE * sensitivity)
     return Verdict(spike=spike, surge=surge, critical=critical, mentions=current.mentions, threshold=threshold,
-                   negative_share=share, baseline=base)
+                   negative_share=share, baseline=base, reshare_surge=current.reshares >= reshare_threshold,
+                   reshares=current.reshares, reshare_threshold=reshare_threshold)

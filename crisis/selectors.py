@@ -314,8 +314,206 @@ def crisis_sources(*, crisis: Crisis) -> QuerySet[InfoSource]:
 
 
 def approved_statement_texts(*, organization_id: int) -> tuple[str, ...]:
-    """The active crisis's approved statements, which replies in crisis mode may follow.
+    """The active crisis's approved and published statements (their current versions), which replies in
+    crisis mode may follow: the guides' linter reads {first_name}-style variables in them as blanks."""
+    from .models import Statement, StatementStatus, StatementVersion
 
-    Statements are not written yet: none is approved, so crisis mode allows the guides' templates only.
-    """
-    return ()
+    crisis_id = (Crisis.objects.for_organization(organization_id).filter(status=CrisisStatus.ACTIVE)
+                 .values_list("pk", flat=True).first())
+    if crisis_id is None:
+        return ()
+    statements = dict(Statement.objects.for_organization(organization_id).filter(
+        crisis_id=crisis_id, status__in=[StatementStatus.APPROVED, StatementStatus.PUBLISHED])
+        .values_list("pk", "current_version"))
+    versions = (StatementVersion.objects.for_organization(organization_id)
+                .filter(statement_id__in=list(statements)).values_list("statement_id", "number", "text"))
+    return tuple(text for statement_id, number, text in versions if statements[statement_id] == number)
+
+
+# Statements.
+
+def statement_list(*, crisis: Crisis):
+    from .models import Statement
+
+    return (Statement.objects.for_organization(crisis.organization_id).filter(crisis=crisis)
+            .select_related("created_by", "crisis"))
+
+
+def statement_detail(*, organization, pk):
+    """The organization's statement, or 404 (another organization's statement does not exist for this one)."""
+    from django.http import Http404
+
+    from .models import Statement
+
+    try:
+        return (Statement.objects.for_organization(organization).select_related("crisis", "created_by")
+                .get(pk=int(pk)))
+    except (Statement.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404("No such statement") from None
+
+
+def statement_versions(*, statement) -> list:
+    """Versions newest first, each with its approvals (approver loaded)."""
+    from .models import StatementApproval
+
+    return list(statement.versions.select_related("author").prefetch_related(
+        Prefetch("approvals", queryset=StatementApproval.objects.unscoped().select_related("approver")
+                 .order_by("at", "pk"))).order_by("-number"))
+
+
+def statement_current_text(*, statement) -> str:
+    return statement.versions.get(number=statement.current_version).text
+
+
+def statement_publications(*, statement) -> list:
+    return list(statement.publications.order_by("pk"))
+
+
+def statement_publication(*, organization, pk):
+    from django.http import Http404
+
+    from .models import StatementPublication
+
+    try:
+        return StatementPublication.objects.for_organization(organization).select_related("statement").get(pk=int(pk))
+    except (StatementPublication.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404("No such publication") from None
+
+
+def crisis_templates(*, organization) -> list[dict]:
+    """The guides' crisis templates, where statements start (read through the guides' selector)."""
+    from playbooks import selectors as playbooks_selectors
+
+    return playbooks_selectors.crisis_templates(organization=organization)
+
+
+def statement_channels(*, organization) -> list:
+    """The organization's channels, each saying whether a statement can be posted (and pinned) there."""
+    from inbox.services import posts
+
+    return posts.brand_post_channels(organization=organization)
+
+
+# --- storm clusters -----------------------------------------------------------------------------------
+
+def crisis_clusters(*, crisis: Crisis, limit: int | None = None):
+    """The crisis's clusters, the most asked first."""
+    from .models import StormCluster
+
+    queryset = StormCluster.objects.for_organization(crisis.organization_id).filter(crisis=crisis).order_by(
+        "-count", "created_at", "pk")
+    return queryset[:limit] if limit else queryset
+
+
+def cluster_detail(*, crisis: Crisis, pk):
+    """One of the crisis's clusters, or 404 (another crisis's or organization's does not exist here)."""
+    from django.http import Http404
+
+    from .models import StormCluster
+
+    try:
+        return StormCluster.objects.for_organization(crisis.organization_id).select_related("crisis").get(
+            crisis=crisis, pk=int(pk))
+    except (StormCluster.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404("No such cluster") from None
+
+
+def cluster_people(*, cluster, limit: int | None = None):
+    from .models import ClusterMention
+
+    queryset = ClusterMention.objects.for_organization(cluster.organization_id).filter(cluster=cluster).order_by(
+        "created_at", "pk")
+    return queryset[:limit] if limit else queryset
+
+
+def cluster_replies(*, cluster):
+    from .models import ClusterReply
+
+    return ClusterReply.objects.for_organization(cluster.organization_id).filter(cluster=cluster).select_related(
+        "actor").order_by("-started_at", "-pk")
+
+
+def cluster_reply_items(*, reply) -> dict[int, object]:
+    """The items of a cluster reply by conversation id: who got what, and the inbox reply it made."""
+    from .models import ClusterReplyItem
+
+    return {item.conversation_id: item for item in
+            ClusterReplyItem.objects.for_organization(reply.organization_id).filter(reply=reply)}
+
+
+def unclustered_queue(*, crisis: Crisis, limit: int = 50) -> list:
+    """In-scope conversations of the crisis queue that no cluster holds, oldest first (through the
+    inbox's selectors: the conversations carrying the crisis's queue tag)."""
+    from inbox import selectors as inbox_selectors
+
+    from .mode import queue_tag
+    from .models import ClusterMention
+
+    filters = inbox_selectors.ConversationFilters(tags=[queue_tag(crisis)], sort="created")
+    clustered = ClusterMention.objects.for_organization(crisis.organization_id).filter(crisis=crisis).values(
+        "conversation_id")
+    conversations = inbox_selectors.conversation_list(organization=crisis.organization, filters=filters)
+    return list(conversations.exclude(pk__in=clustered).select_related("contact", "channel")
+                .order_by("created_at", "pk")[:limit])
+
+
+def cluster_answer_choices(*, crisis: Crisis, language: str = "") -> list[dict]:
+    """What a whole cluster may be answered with: the crisis's approved statements, then the guides'
+    published templates (the cluster's language first), placeholders left in. Each choice has a
+    stable `value` for forms, its `text` and the `guidance` the guides read back."""
+    from playbooks import selectors as playbooks_selectors
+
+    choices = [{"value": f"statement:{n}", "label": text[:80], "text": text, "guidance": {}, "kind": "statement"}
+               for n, text in enumerate(approved_statement_texts(organization_id=crisis.organization_id))]
+    templates = playbooks_selectors.all_templates(organization=crisis.organization_id, values={})
+    templates.sort(key=lambda t: t["language"] != language)
+    choices += [{"value": f"template:{t['guide_version']}:{t['key']}", "label": f"{t['scenario']} · {t['label']}",
+                 "text": t["filled"], "guidance": {"template": t["key"], "guide_version": t["guide_version"]},
+                 "kind": "template", "language": t["language"]} for t in templates]
+    return choices
+
+
+from .report_selectors import crisis_report  # noqa: E402,F401 - the report's reads live in their own module
+
+
+def crisis_queue(*, crisis: Crisis):
+    """The crisis queue: the organization's active conversations carrying the crisis's queue tag,
+    the one whose first-response deadline runs out soonest first."""
+    from inbox import selectors as inbox_selectors
+
+    from .mode import queue_tag
+
+    filters = inbox_selectors.ConversationFilters(tags=[queue_tag(crisis)], sort="sla")
+    return inbox_selectors.conversation_list(organization=crisis.organization, filters=filters)
+
+
+def crisis_queue_stats(*, crisis: Crisis):
+    """What the room shows of the queue: `size`, `unanswered` and `oldest_unanswered_at`."""
+    from inbox import selectors as inbox_selectors
+
+    from .mode import queue_tag
+
+    return inbox_selectors.queue_stats(organization=crisis.organization, tag=queue_tag(crisis))
+
+
+def may_close(*, crisis: Crisis, membership) -> bool:
+    """Closing lifts crisis mode for everyone: the crisis's own lead decides, or a lead or an admin."""
+    from accounts.roles import Permission, role_can
+
+    if not role_can(membership.role, Permission.DECLARE_CRISIS):
+        return False
+    if role_can(membership.role, Permission.MANAGE_ESCALATION):
+        return True
+    from .models import CellRole
+
+    return crisis.members.filter(user_id=membership.user_id, role=CellRole.CRISIS_LEAD).exists()
+
+
+def conversations_in_cluster_replies(*, crisis: Crisis) -> set[int]:
+    """The crisis's conversations a cluster reply holds (sent, or on its way): nobody answers them by hand."""
+    from .models import ClusterReplyItem
+    from .models.clusters import ItemState
+
+    return set(ClusterReplyItem.objects.for_organization(crisis.organization_id)
+               .filter(reply__cluster__crisis=crisis).exclude(state=ItemState.FAILED)
+               .values_list("conversation_id", flat=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import detection, escalation, handover, notifications
+from .services import clusters, detection, escalation, handover, notifications
 from .services.coverage import coverage_gaps_check
 
 
@@ -31,3 +31,30 @@ def announce_handoffs() -> int:
 @shared_task
 def check_volume_spikes() -> int:
     return detection.detection_run()
+
+
+@shared_task
+def push_crisis_room_series() -> int:
+    from .services import room
+
+    return room.room_series_push()
+
+
+@shared_task
+def advance_cluster_replies() -> int:
+    return clusters.cluster_replies_advance()
+
+
+@shared_task
+def publish_statement(publication_id: int) -> str:
+    """Post one statement on one channel, at most once (see statement_publications.publication_deliver)."""
+    from .services import statement_publications
+
+    return statement_publications.publication_deliver(publication_id=publication_id)
+
+
+@shared_task
+def resume_statement_publications() -> int:
+    from .services import statement_publications
+
+    return statement_publications.publications_resume()

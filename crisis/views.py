@@ -259,6 +259,8 @@ class AlertDetailView(OrganizationPageMixin, TemplateView):
         log = list(selectors.alert_log(alert=alert))
         user_ids = {u for entry in log for u in entry.data.get("users", [])}
         context.update(alert=alert, log=log, names=selectors.users_by_id(organization=self.organization, user_ids=user_ids))
+        # Declaring a crisis from here, in one click or through the prefilled form (crisis/cell_views.py).
+        context["declare_from"] = alert.source != AlertSource.CRISIS_DECLARED
         return context
 
     def post(self, request, *args, **kwargs):

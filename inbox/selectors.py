@@ -419,3 +419,80 @@ def closed_conversations_for_training(*, organization: Organization | int, limit
                       "followers": conversation.contact.followers, "tags": [t.name for t in conversation.tags.all()],
                       "channel_handle": conversation.channel.handle})
     return items
+
+
+# --- what the crisis room reads about a tagged queue ------------------------------------------------
+
+TOP_BY = {
+    # Re-shares: a conversation's reach is the largest engagement its posts had when fetched
+    # (retweets, quotes, likes; reposts where the platform gives them).
+    "shared": ("-reach", "-last_message_at", "-pk"),
+    # Influence: the author's audience.
+    "influential": ("-contact__followers", "-last_message_at", "-pk"),
+}
+
+
+def _tagged(organization: Organization | int, tag: str) -> QuerySet[Conversation]:
+    tag_ids = list(Tag.objects.for_organization(organization).filter(name=tag).values_list("pk", flat=True))
+    if not tag_ids:
+        return Conversation.objects.for_organization(organization).none()
+    # Unscoped through-table: the tag is this organization's, and so is every conversation it is on.
+    return Conversation.objects.for_organization(organization).filter(Exists(ConversationTag.objects.unscoped().filter(
+        conversation_id=OuterRef("pk"), tag_id__in=tag_ids)))
+
+
+def top_tagged_conversations(*, organization: Organization | int, tag: str, since: datetime, by: str,
+                             limit: int = 5) -> list[Conversation]:
+    """The conversations carrying `tag` with an inbound post since `since`, most shared or from the
+    most influential authors first (`by` in TOP_BY), with channel and contact loaded."""
+    if by not in TOP_BY:
+        raise ValueError(f"by must be one of {sorted(TOP_BY)}")
+    return list(_tagged(organization, tag).filter(last_inbound_at__gte=since, is_private=False)
+                .select_related("channel", "contact").order_by(*TOP_BY[by])[:limit])
+
+
+def inbound_mentions_since(*, organization: Organization | int, since: datetime, limit: int = 5000) -> list:
+    """The inbound mentions received since `since` (oldest first, at most `limit`), as ingestion hands
+    them to its listeners, with their conversation's tags: for listeners that start late (crisis mode
+    declared after the storm began) to catch up with what they missed."""
+    from .services.ingestion import IngestedMention
+
+    rows = list(Message.objects.for_organization(organization)
+                .filter(direction="in", created_at__gte=since).order_by("created_at", "pk")
+                .values_list("created_at", "text", "sentiment", "channel_id", "conversation_id")[:limit])
+    tags: dict[int, set[int]] = {}
+    for conversation_id, tag_id in (ConversationTag.objects.for_organization(organization)
+                                    .filter(conversation_id__in={row[4] for row in rows})
+                                    .values_list("conversation_id", "tag_id")):
+        tags.setdefault(conversation_id, set()).add(tag_id)
+    return [IngestedMention(created_at=at, text=text, negative=(sentiment or 0) < NEGATIVE_THRESHOLD, reach=0,
+                            channel_id=channel_id, tag_ids=frozenset(tags.get(conversation_id, ())),
+                            conversation_id=conversation_id)
+            for at, text, sentiment, channel_id, conversation_id in rows]
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    size: int  # active conversations in the queue
+    unanswered: int  # of which nobody has answered yet
+    oldest_unanswered_at: datetime | None  # when the oldest of those began
+
+
+def queue_stats(*, organization: Organization | int, tag: str) -> QueueStats:
+    """The size of a tag's queue (its active conversations) and its oldest unanswered mention."""
+    from django.db.models import Min
+
+    queue = conversation_list(organization=organization, filters=ConversationFilters(tags=[tag]))
+    figures = queue.order_by().aggregate(
+        size=Count("pk"), unanswered=Count("pk", filter=Q(first_response_at__isnull=True)),
+        oldest=Min("created_at", filter=Q(first_response_at__isnull=True)))
+    return QueueStats(size=figures["size"], unanswered=figures["unanswered"], oldest_unanswered_at=figures["oldest"])
+
+
+# First-response figures over a period (the crisis report reads them): in their own module.
+from .response_figures import (  # noqa: E402,F401
+    FirstResponseFigures,
+    first_response_figures,
+    replies_sent_by_person,
+    tag_in_use,
+)

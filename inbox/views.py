@@ -22,7 +22,7 @@ from accounts.selectors import member_users, organization_members, team_list
 from accounts.templatetags.local_time import zone_label
 from accounts.tenancy import OrganizationPageMixin, access_by_id
 
-from . import reply_guard, selectors, services
+from . import composer, reply_guard, selectors, services
 from .models import (
     REPLY_LENGTH_LIMITS,
     Channel,
@@ -272,6 +272,7 @@ def conversation_context(view, conversation_pk) -> dict:
         "snooze_choices": snooze_choices(organization, view.request.user),
         "can_reply": role_can(view.membership.role, Permission.REPLY),
         "guide_panel_url": reply_guard.composer_panel_url(organization.slug, conversation.pk),
+        "reply_snippets": composer.reply_snippets(organization=organization),
         "can_work": role_can(view.membership.role, Permission.WORK_CONVERSATIONS),
         "now": timezone.now(),
     }

@@ -79,7 +79,7 @@ CONTENT = {"scenarios": [
          {"key": "outage-en", "language": "en", "label": "Incident being handled",
           "text": "Hello {first_name}, our teams are working on the incident right now. Updates are here: "
                   "{info_url}. Thank you for your patience."}]},
-    {"key": "crisis", "name": "Crise : message d'attente / Crisis holding line",
+    {"key": "crisis", "name": "Crise : message d'attente / Crisis holding line", "crisis": True,
      "triggers": {"keywords": ["accident", "urgence", "sécurité", "emergency", "safety", "incident grave"]},
      "do": "- Utiliser **uniquement** le message d'attente validé\n- *EN*: use only the approved holding line",
      "dont": "- Aucune spéculation, aucun chiffre non officiel\n- *EN*: no speculation, no unofficial figures",

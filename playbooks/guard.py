@@ -73,6 +73,9 @@ def check_reply(attempt: ReplyAttempt) -> Verdict:
                                    template_key=str(guidance.get("template") or ""))
     version, scenario, template = used if used else (None, None, None)
     unmodified = bool(template) and linter.matches_approved(attempt.text, [template["text"]])
+    # A reply that follows one of the crisis cell's approved statements is no free text either.
+    crisis = crisis_state(organization_id)
+    unmodified = unmodified or (crisis.active and linter.matches_approved(attempt.text, crisis.statements))
     scenario_keys = {scenario["key"]} if scenario else set()
     facts = selectors.conversation_facts(context)
 
@@ -83,7 +86,7 @@ def check_reply(attempt: ReplyAttempt) -> Verdict:
     rule = perimeter.decide(selectors.perimeter_rules(organization=organization_id), perimeter.ReplyFacts(
         scenarios=tuple(sorted(scenario_keys)), tags=context.tags, priority=context.priority,
         followers=context.followers, sentiment=context.sentiment,
-        crisis_mode=crisis_state(organization_id).active, free_text=not unmodified, platform=context.platform,
+        crisis_mode=crisis.applies_to(context.tags), free_text=not unmodified, platform=context.platform,
         visibility=visibility, author_role=membership.role if membership else "", author_days=days))
 
     if rule is not None and rule.outcome == Outcome.APPROVAL:

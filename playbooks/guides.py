@@ -1,7 +1,7 @@
 """A guide's content, as pure functions: validation, template variables, triggers, diff, Markdown.
 
 content = {"scenarios": [{
-    "key": "delay", "name": "Flight delay",
+    "key": "delay", "name": "Flight delay", "crisis": false,  # true: its templates are crisis holding statements
     "triggers": {"keywords": ["retard", "delayed"], "tags": [], "sentiment": "negative" | "",
                  "platforms": ["x"], "languages": ["fr"]},
     "do": "Markdown", "dont": "Markdown", "escalation": "Markdown",
@@ -125,6 +125,7 @@ def validate_content(content, *, length_limits: dict[str, int]) -> dict:
                          "platforms": platforms, "languages": _str_list(triggers.get("languages"), "languages")},
             "do": str(scenario.get("do") or ""), "dont": str(scenario.get("dont") or ""),
             "escalation": str(scenario.get("escalation") or ""), "sources": sources, "templates": templates,
+            "crisis": scenario.get("crisis") is True,
         })
     return {"scenarios": cleaned}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,8 +69,9 @@ def lint_context(*, organization: Organization | int, platform: str, visibility:
                  conversation: inbox_selectors.ReplyContext | None) -> LintContext:
     organization_id = getattr(organization, "pk", organization)
     crisis = crisis_state(organization_id)
+    restricted = crisis.applies_to(conversation.tags if conversation is not None else None)
     approved: tuple[str, ...] = ()
-    if crisis.active:
+    if restricted:
         approved = tuple(t["text"] for _v, scenario in published_scenarios(organization=organization)
                          for t in scenario["templates"]) + crisis.statements
     route = PrivateRoute(None)
@@ -79,7 +81,7 @@ def lint_context(*, organization: Organization | int, platform: str, visibility:
         platform=platform, visibility=visibility,
         length_limit=inbox_selectors.reply_length_limit(platform=platform, private=visibility == "private"),
         conversation_language=conversation.language if conversation else "", private_route=route,
-        crisis_mode=crisis.active, approved_texts=approved, detect_language=inbox_selectors.text_language,
+        crisis_mode=restricted, approved_texts=approved, detect_language=inbox_selectors.text_language,
     )
 
 
@@ -87,6 +89,17 @@ def published_scenarios(*, organization: Organization | int) -> list[tuple[Guide
     versions = (GuideVersion.objects.for_organization(organization).filter(status=VersionStatus.PUBLISHED)
                 .select_related("guide").order_by("guide__name"))
     return [(version, scenario) for version in versions for scenario in version.content.get("scenarios", [])]
+
+
+def crisis_templates(*, organization: Organization | int) -> list[dict]:
+    """The templates of published scenarios marked `"crisis": true`: where holding statements start.
+    (An older published content without the mark, whose scenario key is "crisis", counts too.)"""
+    return [{"key": t["key"], "label": t["label"], "language": t["language"], "text": t["text"],
+             "scenario": scenario["name"], "guide": version.guide.name, "guide_version": version.pk,
+             "name": f"{version.guide.name} / {scenario['name']} / {t['label']}"}
+            for version, scenario in published_scenarios(organization=organization)
+            if scenario.get("crisis") is True or scenario.get("key") == "crisis"
+            for t in scenario.get("templates", [])]
 
 
 def conversation_facts(context: inbox_selectors.ReplyContext) -> guides.ConversationFacts:
@@ -116,10 +129,21 @@ def suggestions(*, organization: Organization | int, context: inbox_selectors.Re
 
 
 def all_templates(*, organization: Organization | int, values: dict[str, str]) -> list[dict]:
-    """Every published template, for the composer's type-to-filter picker."""
-    return [{"key": t["key"], "label": t["label"], "language": t["language"], "scenario": scenario["name"],
-             "guide_version": version.pk, "filled": guides.substitute(t["text"], values)}
-            for version, scenario in published_scenarios(organization=organization) for t in scenario["templates"]]
+    """Every published template, for the composer's type-to-filter picker; during a crisis, the crisis
+    cell's approved statements first (the replies the crisis queue is meant to use)."""
+    crisis = crisis_state(getattr(organization, "pk", organization))
+    statements = []
+    for number, text in enumerate(crisis.statements if crisis.active else (), start=1):
+        try:
+            filled = guides.substitute(text, values)
+        except ValidationError:
+            filled = text
+        statements.append({"key": f"statement-{number}", "label": _("Approved statement %(number)s") % {"number": number},
+                           "language": "", "scenario": _("Crisis statements"), "guide_version": "", "filled": filled})
+    return statements + [
+        {"key": t["key"], "label": t["label"], "language": t["language"], "scenario": scenario["name"],
+         "guide_version": version.pk, "filled": guides.substitute(t["text"], values)}
+        for version, scenario in published_scenarios(organization=organization) for t in scenario["templates"]]
 
 
 def find_template(*, organization: Organization | int, guide_version_id, template_key: str):

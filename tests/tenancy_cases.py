@@ -66,6 +66,12 @@ OBJECT_KWARGS.update(tenancy_cases_inbox.OBJECT_KWARGS)
 OBJECT_KWARGS.update(tenancy_cases_channels.OBJECT_KWARGS)
 OBJECT_KWARGS.update(tenancy_cases_crisis.OBJECT_KWARGS)
 OBJECT_KWARGS.update(tenancy_cases_playbooks.OBJECT_KWARGS)
+from tests import tenancy_cases_clusters  # noqa: E402
+
+OBJECT_KWARGS.update(tenancy_cases_clusters.OBJECT_KWARGS)
+from tests import tenancy_cases_statements  # noqa: E402
+
+OBJECT_KWARGS.update(tenancy_cases_statements.OBJECT_KWARGS)
 
 # Routes outside any organization: they must never show tenant data.
 PUBLIC_ROUTES = {

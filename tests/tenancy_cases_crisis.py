@@ -143,3 +143,60 @@ OBJECT_KWARGS: dict[str, Callable[[Organization], dict[str, Any]]] = {
 
 # The signed acknowledgement link: the token names the alert and the person, no login needed.
 PUBLIC_ROUTES: set[str] = {"alert-ack-link", "calendar-rota", "calendar-person"}  # secret calendar addresses
+
+
+# The crisis room (crisis/room_urls.py).
+
+def _crisis_obj(organization: Organization):
+    from crisis.services import cell
+
+    _agent, lead = _people(organization)
+    return cell.crisis_declare(organization=organization, actor=lead, title="Victim crisis"), lead
+
+
+def _crisis(organization: Organization) -> dict[str, Any]:
+    return {"pk": _crisis_obj(organization)[0].pk}
+
+
+def _crisis_task(organization: Organization) -> dict[str, Any]:
+    from crisis.services import room
+
+    crisis, lead = _crisis_obj(organization)
+    return {"pk": crisis.pk, "task_pk": room.task_create(crisis=crisis, actor=lead, title="Victim task").pk}
+
+
+def _crisis_source(organization: Organization) -> dict[str, Any]:
+    from crisis.services import room
+
+    crisis, lead = _crisis_obj(organization)
+    return {"pk": crisis.pk, "source_pk": room.source_add(crisis=crisis, actor=lead, label="Victim source",
+                                                         url="https://victim.example/").pk}
+
+
+OBJECT_KWARGS.update({
+    "crisis-room": _crisis,
+    "crisis-room-series": _crisis,
+    "crisis-room-presence": _crisis,
+    "crisis-room-posts": _crisis,
+    "crisis-room-timeline": _crisis,
+    "crisis-room-tasks": _crisis,
+    "crisis-room-task": _crisis_task,
+    "crisis-room-sources": _crisis,
+    "crisis-room-source": _crisis_source,
+    "api:crisis-room-series": _crisis,
+    "api:crisis-room-timeline": _crisis,
+    "api:crisis-room-tasks": _crisis,
+    "api:crisis-room-task": _crisis_task,
+    "api:crisis-room-sources": _crisis,
+    "api:crisis-room-source": _crisis_source,
+})
+from tests.tenancy_cases_report import OBJECT_KWARGS as _REPORT_CASES  # noqa: E402
+
+OBJECT_KWARGS.update(_REPORT_CASES)
+
+# The crisis cell: its pages and API (crisis/cell_urls.py, crisis/api/cell.py).
+OBJECT_KWARGS.update({
+    "crisis-close": _crisis,
+    "api:crisis-detail": _crisis,
+    "api:crisis-close": _crisis,
+})

@@ -20,6 +20,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.roles import Role
+from tests import tenancy_cases_statements
 from tests.factories import OrganizationFactory, member
 from tests.tenancy_cases import OBJECT_KWARGS
 from tests.test_tenancy_routes import ROUTES, _object_kwargs
@@ -204,6 +205,12 @@ def fuzzed_organization(admin_client):
         **_playbooks_objects(organization, conversation, admin),
     }
     objects.update(_oncall_objects(organization, admin))
+    # The crisis room's API names a crisis (crisis/api/room.py): the organization's active one.
+    objects.setdefault("crises", _active_crisis(organization, admin))
+    from tests.tenancy_cases_clusters import cluster_in
+
+    objects["clusters"] = cluster_in(organization).pk
+    objects["statements"] = tenancy_cases_statements._statement(organization)["pk"]  # submitted, in review
     ids = {
         "assignee_id": admin.pk, "team_id": objects["teams"], "channel_id": ChannelFactory(organization=organization).pk,
         "other_contact_id": ContactFactory(organization=organization).pk, "tag_ids": [TagFactory(organization=organization).pk],
@@ -222,7 +229,18 @@ def _oncall_objects(organization, admin) -> dict:
                                        "handoff_time": time(9)}])
     policy = policies.policy_create(organization=organization, actor=admin, name="Fuzzed policy",
                                     steps=[{"notify": "leads", "wait_minutes": 5}])
-    return {"rotas": rota.pk, "rota-layers": rota.layers.get().pk, "escalation-policies": policy.pk}
+    return {"rotas": rota.pk, "rota-layers": rota.layers.get().pk, "escalation-policies": policy.pk,
+            "crises": _active_crisis(organization, admin)}
+
+
+def _active_crisis(organization, admin) -> int:
+    from crisis import selectors
+    from crisis.services import cell
+
+    crisis = selectors.active_crisis(organization=organization)
+    return (crisis or cell.crisis_declare(organization=organization, actor=admin, title="Fuzzed crisis")).pk
+
+
 def _playbooks_objects(organization, conversation, author) -> dict:
     from playbooks.models import Guide, GuideVersion, LintRule, PerimeterRule, ReplyApproval
 

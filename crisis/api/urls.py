@@ -1,5 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
+from .cell import CrisisViewSet
+from .statements import StatementViewSet
 from .views import (
     AlertRouteViewSet,
     AlertViewSet,
@@ -27,5 +29,24 @@ router.register("contact-methods", ContactMethodViewSet, basename="contact-metho
 router.register("watch-topics", WatchTopicViewSet, basename="watch-topic")
 router.register("topic-mutes", TopicMuteViewSet, basename="topic-mute")
 router.register("notification-rules", NotificationRuleViewSet, basename="notification-rule")
+router.register("crises", CrisisViewSet, basename="crisis")
+
+# Storm clusters (crisis/api/clusters.py).
+from .clusters import ClusterReplyViewSet, ClusterViewSet  # noqa: E402
+
+router.register("clusters", ClusterViewSet, basename="storm-cluster")
+router.register("cluster-replies", ClusterReplyViewSet, basename="cluster-reply")
+router.register("statements", StatementViewSet, basename="statement")
 
 urlpatterns = router.urls
+
+# The crisis room (crisis/api/room.py).
+from .room_urls import urlpatterns as room_urlpatterns  # noqa: E402
+
+urlpatterns += room_urlpatterns
+# The crisis report (crisis/api/report.py).
+from django.urls import path  # noqa: E402
+
+from .report import CrisisReportAPIView  # noqa: E402
+
+urlpatterns += [path("crises/<int:pk>/report/", CrisisReportAPIView.as_view(), name="crisis-report")]

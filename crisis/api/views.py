@@ -372,9 +372,6 @@ class WatchTopicViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
     read_permission = Permission.VIEW_ONCALL
     write_permission = Permission.MANAGE_ESCALATION
     pagination_class = None
-    # No OPTIONS description: DRF's describes a PUT by looking up an object, and PUT …/sensitivity/ is an
-    # organization-level setting with no object behind it (an OPTIONS there was a 500; now a 405).
-    metadata_class = None
 
     @extend_schema(request=WatchTopicSerializer, responses={201: WatchTopicSerializer})
     def create(self, request, *args, **kwargs):
@@ -388,7 +385,7 @@ class WatchTopicViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=SensitivitySerializer, responses=SensitivitySerializer)
-    @action(detail=False, methods=["get", "put"])
+    @action(detail=False, methods=["get", "put"], serializer_class=SensitivitySerializer)
     def sensitivity(self, request, *args, **kwargs):
         if request.method == "PUT":
             data = SensitivitySerializer(data=request.data)

@@ -14,13 +14,11 @@ names, written in parallel): if a signature moves, it is fixed here and nowhere 
 from __future__ import annotations
 
 import heapq
-import importlib
 import random
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import ModuleType
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -39,81 +37,51 @@ from ..models import (
     CellRole,
     Crisis,
     EscalationStepRun,
-    EventKind,
 )
 from ..services import alerts as alert_services
-from ..services import cell
+from ..services import cell, clusters, statements
 from .desk import Desk
 from .scenario import Scenario
 from .timing import spent
 
-# --- the adapter to the statements and clusters services ---------------------------------------
-
-
-def _service(name: str) -> ModuleType | None:
-    """The service module if this installation has it; a missing module is the only thing tolerated."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as error:
-        if error.name != name:
-            raise
-        return None
-
-
-def statements_service() -> ModuleType | None:
-    return _service("crisis.services.statements")
-
-
-def clusters_service() -> ModuleType | None:
-    return _service("crisis.services.clusters")
+# --- the statements and clusters services, as the drill's people use them --------------------------
 
 
 def statement_draft(*, crisis: Crisis, author, text: str, channel_ids: list[int], template_name: str,
                     now: datetime) -> Any:
-    """Draft and submit a statement for approval; None where the statements service is missing."""
-    service = statements_service()
-    if service is None:
-        return None
-    statement = service.statement_draft(crisis=crisis, actor=author, text=text, channel_ids=channel_ids,
-                                        template_name=template_name, now=now)
-    service.statement_submit(statement=statement, actor=author, now=now)
+    """Draft a statement from the guide's template and submit it for approval."""
+    statement = statements.statement_draft(crisis=crisis, actor=author, text=text, channel_ids=channel_ids,
+                                           template_name=template_name, now=now)
+    statements.statement_submit(statement=statement, actor=author, now=now)
     return statement
 
 
 def statement_approve(*, statement: Any, approver, now: datetime) -> None:
-    service = statements_service()
-    if service is not None and statement is not None:
-        service.statement_approve(statement=statement, actor=approver, now=now)
+    statements.statement_approve(statement=statement, actor=approver, now=now)
 
 
-def statement_publish(*, crisis: Crisis, statement: Any, publisher, text: str, now: datetime) -> None:
-    service = statements_service()
-    if service is not None and statement is not None:
-        service.statement_publish(statement=statement, actor=publisher, now=now)
-        return
-    # FALLBACK, only while crisis.services.statements is missing: the publication is written on the
-    # timeline as the statements service would (kind STATEMENT, action "published"), so the figures
-    # read the same. The integrator removes this branch once the service is merged.
-    cell.event_record(crisis=crisis, kind=EventKind.STATEMENT, actor=publisher, text=text, at=now,
-                      data={"action": "published", "statement_id": None, "version": 1, "fallback": True})
+def _in_review(statement: Any) -> bool:
+    from ..models import StatementStatus
+
+    statement.refresh_from_db(fields=["status"])
+    return statement.status == StatementStatus.IN_REVIEW
 
 
-def cluster_replies_step(*, crisis: Crisis, actor, texts: dict[str, str], started: set, now: datetime) -> bool:
-    """Start a cluster reply on every cluster not yet answered, then send what is due.
+def statement_publish(*, statement: Any, publisher, now: datetime) -> None:
+    statements.statement_publish(statement=statement, actor=publisher, now=now)
 
-    Returns False where the clusters service is missing (the caller answers one by one instead)."""
-    service = clusters_service()
-    crisis_clusters = getattr(selectors, "crisis_clusters", None)
-    if service is None or crisis_clusters is None:
-        return False
-    for cluster in crisis_clusters(crisis=crisis):
-        if cluster.pk in started:
-            continue
-        language = getattr(cluster, "language", "") or "fr"
-        service.cluster_reply_start(cluster=cluster, actor=actor, text=texts.get(language, texts["fr"]), now=now)
-        started.add(cluster.pk)
-    service.cluster_replies_advance(now=now)
-    return True
+
+def cluster_replies_step(*, crisis: Crisis, actor, texts: dict[str, str], now: datetime) -> set[int]:
+    """Answer every cluster's people not answered yet with the statement, then send what is due at the
+    platforms' pace. Returns the conversations the cluster replies hold (answered or on their way)."""
+    for cluster in selectors.crisis_clusters(crisis=crisis):
+        try:
+            clusters.cluster_reply_start(cluster=cluster, actor=actor, now=now,
+                                         text=texts.get(getattr(cluster, "language", "") or "fr", texts["fr"]))
+        except ValidationError:
+            continue  # everyone in it is answered already, or on their way
+    clusters.cluster_replies_advance(now=now, organization_id=crisis.organization_id)
+    return selectors.conversations_in_cluster_replies(crisis=crisis)
 
 
 # --- the script ---------------------------------------------------------------------------------
@@ -169,13 +137,11 @@ class Responders:
         self.statements: dict[str, Any] = {}
         self.statement_texts: dict[str, str] = {}
         self.published = False
-        self.clusters_started: set = set()
         self.watermark = 0
         self.in_scope: deque[Waiting] = deque()
         self.other: deque[Waiting] = deque()
         self.desk_credit = 0.0
         self.statement_credit = 0.0
-        self.terms = [term.casefold() for term in scenario.scope_terms]
 
     # scheduling
 
@@ -250,8 +216,12 @@ class Responders:
             severity=self.scenario.severity, cell=cell_members, from_alert=self._storm_alert(), now=at,
             is_drill=True)
         self.say(at, f"{person.full_name} declares the crisis (severity {self.scenario.severity})")
-        # From now on the crisis's conversations wait for the statement, the desk takes the rest.
+        # From now on the crisis queue's conversations wait for the statement (crisis rules allow
+        # nothing else there), the desk takes the rest.
+        queue = self._queue_ids()
         everything = [*self.other, *self.in_scope]
+        for waiting in everything:
+            waiting.in_scope = waiting.conversation.pk in queue
         self.in_scope = deque(w for w in everything if w.in_scope)
         self.other = deque(w for w in everything if not w.in_scope)
         for user_id, _role in cell_members:
@@ -284,15 +254,16 @@ class Responders:
         self.later(last + timedelta(seconds=PUBLISH_AFTER), "publish", self._publish)
 
     def _approve(self, approver, at: datetime) -> None:
-        for statement in self.statements.values():
+        waiting = [s for s in self.statements.values() if _in_review(s)]
+        for statement in waiting:
             statement_approve(statement=statement, approver=approver, now=at)
-        self.say(at, f"{approver.full_name} approves the statements")
+        if waiting:  # the approvals already in were enough: nothing left to approve
+            self.say(at, f"{approver.full_name} approves the statements")
 
     def _publish(self, at: datetime) -> None:
         lead = self.people["lead"]
-        for language, text in self.statement_texts.items():
-            statement_publish(crisis=self.crisis, statement=self.statements.get(language), publisher=lead,
-                              text=text, now=at)
+        for language in self.statement_texts:
+            statement_publish(statement=self.statements[language], publisher=lead, now=at)
         self.published = True
         self.say(at, f"{lead.full_name} publishes the holding statements")
 
@@ -312,10 +283,16 @@ class Responders:
                 break
         if fresh:
             self.watermark = fresh[0].pk
+        queue = self._queue_ids() if fresh and self.crisis is not None else set()
         for conversation in reversed(fresh):
-            text = (conversation.preview or "").casefold()
-            waiting = Waiting(conversation, in_scope=any(term in text for term in self.terms))
+            waiting = Waiting(conversation, in_scope=conversation.pk in queue)
             (self.in_scope if waiting.in_scope else self.other).append(waiting)
+
+    def _queue_ids(self) -> set[int]:
+        """The conversations crisis mode put in the crisis queue (its scope, as the product decides it)."""
+        if self.crisis is None:
+            return set()
+        return set(selectors.crisis_queue(crisis=self.crisis).values_list("pk", flat=True))
 
     def _reply(self, waiting: Waiting, author, text: str) -> None:
         try:
@@ -334,16 +311,17 @@ class Responders:
         minutes = tick.total_seconds() / 60
         if self.published:
             lead_agent = self.crisis.declared_by or self.people["agent"]
-            if not cluster_replies_step(crisis=self.crisis, actor=lead_agent, texts=self.statement_texts,
-                                        started=self.clusters_started, now=now):
-                self.statement_credit += STATEMENT_REPLIES_PER_MINUTE * minutes
-                while self.statement_credit >= 1 and self.in_scope:
-                    waiting = self.in_scope.popleft()
-                    language = "fr" if waiting.conversation.language == "fr" else "en"
-                    self._reply(waiting, lead_agent, self.statement_texts[language])
-                    self.statement_credit -= 1
-            else:
-                self.in_scope.clear()  # the clusters service answers them
+            # The storm's clusters are answered with the statement, each person once, at the platform's pace.
+            in_replies = cluster_replies_step(crisis=self.crisis, actor=lead_agent, texts=self.statement_texts,
+                                              now=now)
+            self.in_scope = deque(w for w in self.in_scope if w.conversation.pk not in in_replies)
+            # Whoever no cluster holds gets the statement from an agent, one by one.
+            self.statement_credit += STATEMENT_REPLIES_PER_MINUTE * minutes
+            while self.statement_credit >= 1 and self.in_scope:
+                waiting = self.in_scope.popleft()
+                language = "fr" if waiting.conversation.language == "fr" else "en"
+                self._reply(waiting, lead_agent, self.statement_texts[language])
+                self.statement_credit -= 1
         # The desk, one by one, oldest first: before a crisis is declared every conversation is the
         # desk's; once it is, the crisis's conversations wait for the statement.
         queue = self.other if self.crisis is not None else self._oldest_first()

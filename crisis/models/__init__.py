@@ -42,6 +42,15 @@ from .oncall import (
     ShiftUnit,
     SwapStatus,
 )
+from .statements import (  # noqa: E402  (the statements of a crisis)
+    ApprovalDecision,
+    PublicationState,
+    Statement,
+    StatementApproval,
+    StatementPublication,
+    StatementStatus,
+    StatementVersion,
+)
 
 __all__ = [
     "CellRole", "Crisis", "CrisisEvent", "CrisisMember", "CrisisSeverity", "CrisisStatus", "CrisisTask", "EventKind",
@@ -49,4 +58,16 @@ __all__ = [
     "Alert", "AlertLogEntry", "DetectorSettings", "MentionBucket", "TopicMute", "WatchTopic", "AttemptStatus", "AlertSeverity", "AlertSource", "AlertStatus", "ContactMethod", "ContactMethodKind",
     "EscalationPolicy", "EscalationStepRun", "HandoverNote", "NotificationAttempt", "NotificationRule", "PersonalCalendar", "Rota", "RotaLayer",
     "RotaLayerMember", "RotaOverride", "RotaSwap", "RoutingRule", "ShiftUnit", "SwapStatus",
+    "ApprovalDecision", "PublicationState", "Statement", "StatementApproval", "StatementPublication",
+    "StatementStatus", "StatementVersion",
 ]
+from .clusters import (  # noqa: E402, I001 - appended: each area adds its own lines
+    ClusterMention,
+    ClusterReply,
+    ClusterReplyItem,
+    ClusterReplyStatus,
+    ItemState,
+    StormCluster,
+)
+
+__all__ += ["ClusterMention", "ClusterReply", "ClusterReplyItem", "ClusterReplyStatus", "ItemState", "StormCluster"]

@@ -18,6 +18,8 @@ class AlertSource(models.TextChoices):
     COVERAGE_GAP = "coverage_gap", _("Gap in on-call coverage")
     MANUAL = "manual", _("Manual page")
     APPROVAL_WAITING = "approval_waiting", _("Reply awaiting approval")
+    # Tells the crisis cell; pages exactly its members, never through an escalation policy.
+    CRISIS_DECLARED = "crisis_declared", _("Crisis declared")
 
 
 class AlertSeverity(models.TextChoices):

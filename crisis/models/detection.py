@@ -62,6 +62,9 @@ class MentionBucket(OrganizationOwnedModel):
     mentions = models.IntegerField(default=0)
     negative = models.IntegerField(default=0)
     reach = models.BigIntegerField(default=0)
+    # Re-shares (retweets, quotes, boosts) the platform counted on these mentions when they were
+    # fetched: how fast a storm spreads, where the platform tells it (see IngestedMention.reshares).
+    reshares = models.BigIntegerField(default=0, db_default=0)
 
     class Meta(OrganizationOwnedModel.Meta):
         constraints = [models.UniqueConstraint(fields=["organization", "topic_id", "minute"],

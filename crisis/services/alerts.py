@@ -124,7 +124,8 @@ def alert_acknowledge(*, alert: Alert, actor: User, via: str = "app") -> Alert:
     alert.status, alert.acknowledged_at, alert.acknowledged_by = AlertStatus.ACKNOWLEDGED, now, actor
     alert.next_escalation_at = None
     alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "next_escalation_at"])
-    _skip_waiting_notifications(alert, now)
+    # A crisis notice tells each member of the cell: one acknowledging stops only their own notices.
+    _skip_waiting_notifications(alert, now, user=actor if alert.source == AlertSource.CRISIS_DECLARED else None)
     log(alert, "acknowledged", at=now, actor=actor, via=via)
     _broadcast(alert, "acknowledged")
     return alert
@@ -145,6 +146,9 @@ def alert_resolve(*, alert: Alert, actor: User | None, note: str = "") -> Alert:
     return alert
 
 
-def _skip_waiting_notifications(alert: Alert, now: datetime) -> None:
-    NotificationAttempt.objects.for_organization(alert.organization_id).filter(
-        alert=alert, status=AttemptStatus.PENDING).update(status=AttemptStatus.SKIPPED, attempted_at=now)
+def _skip_waiting_notifications(alert: Alert, now: datetime, user: User | None = None) -> None:
+    waiting = NotificationAttempt.objects.for_organization(alert.organization_id).filter(
+        alert=alert, status=AttemptStatus.PENDING)
+    if user is not None:
+        waiting = waiting.filter(user=user)
+    waiting.update(status=AttemptStatus.SKIPPED, attempted_at=now)

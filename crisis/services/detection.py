@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -35,12 +36,13 @@ WEEK = timedelta(weeks=1)
 OVERALL = 0
 
 _UPSERT = """
-INSERT INTO crisis_mentionbucket (organization_id, topic_id, minute, mentions, negative, reach)
-SELECT %s, * FROM unnest(%s::int[], %s::timestamptz[], %s::int[], %s::int[], %s::bigint[])
+INSERT INTO crisis_mentionbucket (organization_id, topic_id, minute, mentions, negative, reach, reshares)
+SELECT %s, * FROM unnest(%s::int[], %s::timestamptz[], %s::int[], %s::int[], %s::bigint[], %s::bigint[])
 ON CONFLICT (organization_id, topic_id, minute) DO UPDATE SET
     mentions = crisis_mentionbucket.mentions + EXCLUDED.mentions,
     negative = crisis_mentionbucket.negative + EXCLUDED.negative,
-    reach = crisis_mentionbucket.reach + EXCLUDED.reach
+    reach = crisis_mentionbucket.reach + EXCLUDED.reach,
+    reshares = crisis_mentionbucket.reshares + EXCLUDED.reshares
 """
 
 
@@ -58,7 +60,7 @@ def mentions_count(*, organization_id: int, mentions: list[IngestedMention]) -> 
     if not mentions:
         return 0
     topics = list(WatchTopic.objects.for_organization(organization_id).only("terms", "tag_ids", "channel_ids"))
-    counts: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0, 0])
+    counts: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for mention in mentions:
         minute = floor_minute(mention.created_at)
         folded = mention.text.casefold() if topics else ""
@@ -67,10 +69,12 @@ def mentions_count(*, organization_id: int, mentions: list[IngestedMention]) -> 
             row[0] += 1
             row[1] += int(mention.negative)
             row[2] += mention.reach
+            row[3] += mention.reshares
     keys = sorted(counts)  # a fixed order: two batches upserting the same minutes never deadlock
     with connection.cursor() as cursor:
         cursor.execute(_UPSERT, [organization_id, [k[0] for k in keys], [k[1] for k in keys],
-                                 [counts[k][0] for k in keys], [counts[k][1] for k in keys], [counts[k][2] for k in keys]])
+                                 [counts[k][0] for k in keys], [counts[k][1] for k in keys], [counts[k][2] for k in keys],
+                                 [counts[k][3] for k in keys]])
     return len(keys)
 
 
@@ -134,10 +138,10 @@ def _judge(organization: Organization, now: datetime) -> int:
     for k in weeks:
         window |= Q(minute__gte=hour - k * WEEK, minute__lt=hour - k * WEEK + timedelta(hours=1))
     rows: dict[int, dict[datetime, detection.Minute]] = defaultdict(dict)
-    for topic_id, minute, mentions, negative, reach in (MentionBucket.objects.for_organization(organization)
-                                                         .filter(window).values_list("topic_id", "minute", "mentions",
-                                                                                     "negative", "reach")):
-        rows[topic_id][minute] = detection.Minute(mentions, negative, reach)
+    for topic_id, minute, mentions, negative, reach, reshares in (
+            MentionBucket.objects.for_organization(organization).filter(window)
+            .values_list("topic_id", "minute", "mentions", "negative", "reach", "reshares")):
+        rows[topic_id][minute] = detection.Minute(mentions, negative, reach, reshares)
 
     sensitivity = sensitivity_of(organization)
     mutes = list(TopicMute.objects.for_organization(organization).filter(until__gt=now))
@@ -151,8 +155,9 @@ def _judge(organization: Organization, now: datetime) -> int:
         series = rows[topic_id]
         # The busier of the minute being filled and the last complete one: a tick right after a
         # minute turns must still see the minute that just ended.
-        current = max(series.get(current_minute, detection.Minute()), series.get(current_minute - MINUTE, detection.Minute()),
-                      key=lambda m: m.mentions)
+        filling, ended = series.get(current_minute, detection.Minute()), series.get(current_minute - MINUTE, detection.Minute())
+        current = max(filling, ended, key=lambda m: m.mentions)
+        current = replace(current, reshares=max(filling.reshares, ended.reshares))
         verdict = detection.evaluate(
             current=current,
             recent=_minutes(series, recent_start, detection.FALLBACK_MINUTES),
@@ -186,6 +191,18 @@ def _alert(organization: Organization, topic: WatchTopic | None, verdict: detect
                         severity=AlertSeverity.HIGH, title=title[:200], dedup_key=f"negative_surge:{key}",
                         data={"share": round(verdict.negative_share, 3), "topic_id": topic.pk if topic else None,
                               "url": _inbox_link(organization, topic, negative=True)})
+            raised += 1
+        if verdict.reshare_surge:
+            # Raised as a volume spike (its own dedup key): routing rules written for spikes page
+            # for it too, and a re-share storm is a volume storm that has not reached the inbox yet.
+            title = _("Re-share surge on %(topic)s: %(count)s re-shares this minute (usually %(usual)s)") % {
+                "topic": name, "count": verdict.reshares, "usual": round(verdict.baseline.reshares_expected)}
+            alert_raise(organization=organization, source=AlertSource.VOLUME_SPIKE, now=now,
+                        severity=AlertSeverity.HIGH, title=title[:200], dedup_key=f"reshare_surge:{key}",
+                        data={"signal": "reshares", "reshares": verdict.reshares,
+                              "threshold": round(verdict.reshare_threshold, 1),
+                              "topic_id": topic.pk if topic else None,
+                              "url": _inbox_link(organization, topic, negative=False)})
             raised += 1
     return raised
 

@@ -34,6 +34,7 @@ from .. import senders
 from ..ack_links import ack_url
 from ..models import (
     Alert,
+    AlertSource,
     AlertStatus,
     AttemptStatus,
     ContactMethod,
@@ -131,6 +132,13 @@ def _notice(*, alert: Alert | None, user: User, organization: Organization) -> s
                 text=_("This is a test: your contact method works."),
                 url=_absolute(reverse("contact-methods", kwargs={"organization_slug": organization.slug})),
                 ack_url="", ack_label=_("Acknowledge"), severity="low", alert_id=None)
+        if alert.source == AlertSource.CRISIS_DECLARED:
+            # Joining the room is the acknowledgment: the notice links there and has no ack link.
+            return senders.Notice(
+                subject=alert.title, text=_("%(organization)s: you are in the crisis cell. Join the crisis room.")
+                % {"organization": organization.name},
+                url=_absolute(alert_link(alert)), ack_url="", ack_label=_("Acknowledge"), severity=alert.severity,
+                alert_id=alert.pk)
         return senders.Notice(
             subject=_("[%(severity)s] %(title)s") % {"severity": alert.get_severity_display(), "title": alert.title},
             text=_("%(organization)s: %(source)s. You are on call: acknowledge to stop the escalation.")
@@ -144,9 +152,16 @@ def _absolute(path: str) -> str:
     return settings.PUBLIC_URL.rstrip("/") + path
 
 
+def alert_link(alert: Alert) -> str:
+    """Where a notice sends people: the alert's page, or the crisis room for a crisis notice."""
+    if alert.source == AlertSource.CRISIS_DECLARED and (alert.data or {}).get("url"):
+        return alert.data["url"]
+    return reverse("alert-detail", kwargs={"organization_slug": alert.organization.slug, "pk": alert.pk})
+
+
 def page_event(alert: Alert) -> dict:
     return {"type": "alert.page", "alert_id": alert.pk, "title": alert.title, "severity": alert.severity,
-            "url": reverse("alert-detail", kwargs={"organization_slug": alert.organization.slug, "pk": alert.pk})}
+            "url": alert_link(alert)}
 
 
 def plan_notifications(*, alert: Alert, user_ids: list[int], step_number: int, now: datetime,
@@ -197,13 +212,22 @@ def _claim(now: datetime, attempt_id: int | None = None, organization_id: int | 
         attempt = due.select_related("alert", "contact_method", "user", "organization").order_by("due_at", "pk").first()
         if attempt is None:
             return None
-        if attempt.alert is not None and attempt.alert.status != AlertStatus.TRIGGERED:
+        if attempt.alert is not None and not _still_wanted(attempt):
             attempt.status, attempt.attempted_at = AttemptStatus.SKIPPED, now
             attempt.save(update_fields=["status", "attempted_at"])
             return attempt
         attempt.status, attempt.attempted_at = AttemptStatus.SENDING, now
         attempt.save(update_fields=["status", "attempted_at"])
         return attempt
+
+
+def _still_wanted(attempt: NotificationAttempt) -> bool:
+    """A page stops when its alert is acknowledged; a crisis notice when its person joins the room."""
+    if attempt.alert.source == AlertSource.CRISIS_DECLARED:
+        from .cell_notices import notice_wanted
+
+        return notice_wanted(alert=attempt.alert, user_id=attempt.user_id)
+    return attempt.alert.status == AlertStatus.TRIGGERED
 
 
 def _send(attempt: NotificationAttempt) -> None:

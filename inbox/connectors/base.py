@@ -55,6 +55,10 @@ class PlatformItem:
     context_text: str = ""
     language_hint: str = ""  # the platform's own language tag, when it gives one ("fr", "en")
     reach: int = 0  # retweets/reposts/likes seen at fetch time, for routing and crisis detection
+    # Re-shares alone (X retweets and quotes, Mastodon boosts) seen at fetch time: how fast a post
+    # spreads, for crisis detection. 0 where the platform gives no count with the item (Bluesky
+    # notifications carry the record only, Facebook comments have no share count).
+    reshares: int = 0
     # A new version of an item the platform already delivered (an edited post): `external_id` is the
     # original's, `text` the latest. The inbox updates that message and shows it as edited.
     edited: bool = False
@@ -139,6 +143,10 @@ class SendRefused(ConnectorError):
         self.code = code
 
 
+class PinUnsupported(ConnectorError):
+    """The platform offers no way to pin a post through its API (X): a person pins it by hand."""
+
+
 class WebhookRejected(ConnectorError):
     """A webhook delivery whose signature does not match: answer 403, log, ingest nothing."""
 
@@ -168,3 +176,17 @@ class FindsSentMessages(Protocol):
         Raises LookupUnsupported when it cannot be looked up, PlatformUnavailable when the platform
         could not be asked right now."""
         ...
+
+
+class PublishesPosts(Protocol):
+    """Connectors that can publish a brand post (not a reply) and, where the platform allows, pin it.
+
+    `publish_post` raises like `send_reply` (SendRefused, SendOutcomeUnknown...); `find_post` looks a
+    post whose outcome is unknown up, like `find_sent`; `pin_post` raises PinUnsupported where the
+    platform has no pinning in its API."""
+
+    def publish_post(self, *, text: str, idempotency_key: str) -> SentMessage: ...
+
+    def find_post(self, *, text: str, since: datetime) -> SentMessage | None: ...
+
+    def pin_post(self, *, external_id: str) -> None: ...

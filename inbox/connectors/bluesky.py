@@ -26,6 +26,7 @@ from inbox.connectors.base import (
     FetchResult,
     ItemKind,
     LookupUnsupported,
+    PinUnsupported,
     PlatformAuthor,
     PlatformItem,
     PlatformUnavailable,
@@ -201,6 +202,45 @@ class BlueskyConnector:
                     return None
         # Not found among more posts than a look-up reads: it cannot say "not posted".
         raise LookupUnsupported("The account posted too much since this reply to tell whether it went out.")
+
+    # -- brand posts ---------------------------------------------------------------------------
+
+    def publish_post(self, *, text: str, idempotency_key: str) -> SentMessage:
+        """An app.bsky.feed.post record (com.atproto.repo.createRecord), answering nobody."""
+        with self._translated_errors("publishing a post", sending=True, posting=True):
+            self._login()
+            created = self.client.send_post(text, profile_identify=self.did)
+        return SentMessage(external_id=created.uri, url=web_url(created.uri, self.handle),
+                           raw={"uri": created.uri, "cid": created.cid})
+
+    def find_post(self, *, text: str, since: datetime) -> SentMessage | None:
+        """Our own post (not a reply) with this text in the account's feed, newest first, since `since`."""
+        oldest = since - LOOKUP_CLOCK_MARGIN
+        with self._translated_errors("looking for a post that may already be published"):
+            self._login()
+            cursor = None
+            for _ in range(LOOKUP_PAGES):
+                answer = self.client.app.bsky.feed.get_author_feed(params={
+                    "actor": self.did, "filter": "posts_no_replies", "limit": 50, "cursor": cursor})
+                for entry in answer.feed:
+                    post, record = entry.post, entry.post.record
+                    if getattr(entry, "reason", None) is not None or post.author.did != self.did:
+                        continue
+                    moment = parse_time(getattr(record, "created_at", None) or post.indexed_at)
+                    if moment is not None and moment < oldest:
+                        return None
+                    if getattr(record, "reply", None) is None and same_text(getattr(record, "text", ""), text):
+                        return SentMessage(external_id=post.uri, url=web_url(post.uri, self.handle),
+                                           raw={"uri": post.uri, "cid": post.cid, "found_by_lookup": True})
+                cursor = answer.cursor
+                if not cursor:
+                    return None
+        raise LookupUnsupported("The account posted too much since this post to tell whether it went out.")
+
+    def pin_post(self, *, external_id: str) -> None:
+        # Bluesky pins through `pinnedPost` in the account's profile record (app.bsky.actor.profile/self);
+        # rewriting that record is not wired yet, so it is said rather than pretended.
+        raise PinUnsupported("Pinning on Bluesky is not available yet: pin the post from the Bluesky app.")
 
     def send_private_message(self, *, recipient_external_id: str, text: str, idempotency_key: str) -> SentMessage:
         raise SendRefused("Bluesky private messages are not supported by this channel: reply in public or "

@@ -123,6 +123,28 @@ class FacebookConnector(GraphConnector):
         return SentMessage(external_id=node["id"], url=f"https://www.facebook.com/{node['id']}",
                            raw={**node, "found_by_lookup": True})
 
+    # -- brand posts ---------------------------------------------------------------------------
+
+    def publish_post(self, *, text: str, idempotency_key: str) -> SentMessage:
+        """POST /{page-id}/feed with `message`: a post of the Page. Graph takes no idempotency key."""
+        answer = self.call(f"{self.page_id}/feed", post={"message": text}, action="publishing a post")
+        return SentMessage(external_id=answer["id"], url=f"https://www.facebook.com/{answer['id']}", raw=answer)
+
+    def find_post(self, *, text: str, since: datetime) -> SentMessage | None:
+        """The Page's own post with exactly this text on its feed (newest first) since `since`."""
+        node = self.find_in_edge(
+            f"{self.page_id}/feed", text=text, text_field="message", fields="id,message,from,created_time",
+            since=since, time_field="created_time", newest_first=True,
+            ours=lambda post: (post.get("from") or {}).get("id", self.page_id) == self.page_id)
+        if node is None:
+            return None
+        return SentMessage(external_id=node["id"], url=f"https://www.facebook.com/{node['id']}",
+                           raw={**node, "found_by_lookup": True})
+
+    def pin_post(self, *, external_id: str) -> None:
+        """POST /{page-post-id} with is_pinned=true: the post stays at the top of the Page."""
+        self.call(external_id, post={"is_pinned": "true"}, action="pinning a post")
+
     def check_credentials(self) -> AccountInfo:
         page = self.call(self.page_id, args={"fields": "id,name,username,picture"}, action="checking the Page")
         picture = ((page.get("picture") or {}).get("data") or {}).get("url", "")

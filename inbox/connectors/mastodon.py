@@ -70,6 +70,7 @@ def status_item(notification: dict[str, Any]) -> PlatformItem:
         url=status.get("url") or status.get("uri", ""),
         language_hint=status.get("language") or "",
         reach=status.get("reblogs_count", 0) + status.get("favourites_count", 0),
+        reshares=status.get("reblogs_count", 0),
         raw={"notification_id": str(notification["id"]), "status_id": str(status["id"])},
     )
 
@@ -186,6 +187,23 @@ class MastodonConnector:
         with self._translated_errors("sending a private message", sending=True):
             status = self.api.status_post(f"@{acct} {text}", visibility="direct", idempotency_key=idempotency_key)
         return SentMessage(external_id=str(status["id"]), url=status.get("url") or "", raw={"id": str(status["id"])})
+
+    # -- brand posts ---------------------------------------------------------------------------
+
+    def publish_post(self, *, text: str, idempotency_key: str) -> SentMessage:
+        """POST /api/v1/statuses, public. The instance honours the Idempotency-Key: a repeat with the
+        same key answers the first status instead of posting again."""
+        with self._translated_errors("publishing a post", sending=True):
+            status = self.api.status_post(text, visibility="public", idempotency_key=idempotency_key)
+        return SentMessage(external_id=str(status["id"]), url=status.get("url") or "", raw={"id": str(status["id"])})
+
+    def find_post(self, *, text: str, since: datetime) -> SentMessage | None:
+        return None  # never needed: publishing again with the same idempotency key is harmless
+
+    def pin_post(self, *, external_id: str) -> None:
+        """POST /api/v1/statuses/:id/pin (to the profile; instances cap how many)."""
+        with self._translated_errors("pinning a post", sending=True):
+            self.api.status_pin(external_id)
 
     def check_credentials(self) -> AccountInfo:
         with self._translated_errors("checking the account"):

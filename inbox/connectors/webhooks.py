@@ -297,6 +297,7 @@ def _x_tweet(tweet: dict, brand: str) -> PlatformItem | None:
         language_hint=lang if lang != "und" else "",
         reach=_count(tweet.get("retweet_count")) + _count(tweet.get("favorite_count"))
         + _count(tweet.get("quote_count")),
+        reshares=_count(tweet.get("retweet_count")) + _count(tweet.get("quote_count")),
         raw=tweet)
 
 

@@ -18,6 +18,7 @@ from inbox.connectors.base import (
     FetchResult,
     ItemKind,
     LookupUnsupported,
+    PinUnsupported,
     PlatformAuthor,
     PlatformItem,
     PlatformUnavailable,
@@ -107,6 +108,7 @@ def items_from_tweets(payload: dict[str, Any], *, kind_when_top_level: str = Ite
             context_text=unescape_x(quoted.get(context_id, {}).get("text", "")) if context_id else "",
             language_hint="" if language in NO_LANGUAGE else language,
             reach=sum(metrics.get(key, 0) for key in ("retweet_count", "quote_count", "like_count")),
+            reshares=sum(metrics.get(key, 0) for key in ("retweet_count", "quote_count")),
             edited=original_id != tweet["id"],
             raw=tweet,
         ))
@@ -486,6 +488,40 @@ class XConnector:
         data = payload["data"]
         return SentMessage(external_id=data["dm_event_id"],
                            url=f"https://x.com/messages/{data['dm_conversation_id']}", raw=payload)
+
+    # -- brand posts ---------------------------------------------------------------------------
+
+    def publish_post(self, *, text: str, idempotency_key: str) -> SentMessage:
+        """POST /2/tweets with the text alone: a post of the brand account, answering nobody."""
+        with self._translated_errors("publishing a post", sending=True):
+            payload = self.client.create_tweet(text=text, user_auth=self.user_auth)
+        tweet_id = payload["data"]["id"]
+        return SentMessage(external_id=tweet_id, url=f"https://x.com/{self.username or 'i/web'}/status/{tweet_id}",
+                           raw=payload)
+
+    def find_post(self, *, text: str, since: datetime) -> SentMessage | None:
+        """Our post with exactly this text, answering nobody, among the account's posts since `since`."""
+        user_id = self._brand_user_id()
+        token = None
+        with self._translated_errors("looking for a post that may already be published"):
+            for _ in range(LOOKUP_PAGES):
+                payload = self.client.get_users_tweets(
+                    user_id, start_time=since - LOOKUP_CLOCK_MARGIN, max_results=100, pagination_token=token,
+                    tweet_fields=["created_at", "referenced_tweets"], user_auth=self.user_auth)
+                for tweet in payload.get("data") or []:
+                    answers = any(ref["type"] == "replied_to" for ref in tweet.get("referenced_tweets") or [])
+                    if not answers and same_text(tweet.get("text"), text):
+                        return SentMessage(external_id=tweet["id"],
+                                           url=f"https://x.com/{self.username or 'i/web'}/status/{tweet['id']}",
+                                           raw={"data": tweet, "found_by_lookup": True})
+                token = (payload.get("meta") or {}).get("next_token")
+                if not token:
+                    return None
+        raise LookupUnsupported("The account posted too much since this post to tell whether it went out.")
+
+    def pin_post(self, *, external_id: str) -> None:
+        # The X API v2 documents no endpoint to pin a post to the profile: said as it is.
+        raise PinUnsupported("X's API offers no way to pin a post: pin it by hand on x.com if needed.")
 
     def check_credentials(self) -> AccountInfo:
         with self._translated_errors("checking the account"):

@@ -343,6 +343,39 @@ class GraphWorld:
                                             "in_reply_to": object_id})
         return json_response(200, {"id": comment["id"]})
 
+    def post_to_feed(self, request: Request, version: str, object_id: str) -> Response:
+        """POST /{page-id}/feed: the Page publishes a post; Graph answers its id alone."""
+        obj = self.objects.get(object_id)
+        if not obj:
+            return self.missing(object_id)
+        if obj["_kind"] != "page":
+            return graph_error(400, "(#200) The user hasn't authorized the application to perform this action",
+                               200)
+        message = request.arg("message") or ""
+        if not message.strip() and not request.arg("link"):
+            return graph_error(400, "(#100) Missing message or attachment", 100)
+        post = self.add_post(message=message)
+        self.state.record_post("facebook", {"kind": "post", "id": post["id"], "text": message})
+        return json_response(200, {"id": post["id"]})
+
+    def update_object(self, request: Request, version: str, object_id: str) -> Response:
+        """POST /{page-post-id}: update a post of the Page; `is_pinned` pins it (one pinned post per
+        Page: pinning another unpins the previous one). Graph answers {"success": true}."""
+        obj = self.objects.get(object_id)
+        if not obj or obj["_kind"] != "post":
+            return self.missing(object_id)
+        if request.arg("is_pinned") is not None:
+            pinned = request.arg("is_pinned") in ("true", "1")
+            if pinned:
+                for other in self.objects.values():
+                    if other.get("_kind") == "post":
+                        other["is_pinned"] = False
+            obj["is_pinned"] = pinned
+            self.state.record_post("facebook", {"kind": "pin" if pinned else "unpin", "id": object_id})
+        if request.arg("message") is not None:
+            obj["message"] = request.arg("message")
+        return json_response(200, {"success": True})
+
     def send_message(self, request: Request, version: str, object_id: str) -> Response:
         recipient = json.loads(request.arg("recipient") or "{}")
         message = json.loads(request.arg("message") or "{}")
@@ -398,9 +431,11 @@ class GraphWorld:
         router.add("GET", prefix + r"/(?P<edge>feed|comments|conversations|messages|tags|media|replies)",
                    self.get_edge)
         router.add("POST", prefix + r"/comments", self.post_comment)
+        router.add("POST", prefix + r"/feed", self.post_to_feed)
         router.add("POST", prefix + r"/replies", self.post_ig_reply)
         router.add("POST", prefix + r"/messages", self.send_message)
         router.add("POST", prefix + r"/mentions", self.post_ig_mention_reply)
+        router.add("POST", prefix, self.update_object)
 
 
 def meta_signature(body: bytes, app_secret: str = APP_SECRET) -> str:

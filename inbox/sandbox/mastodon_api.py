@@ -159,6 +159,22 @@ class MastodonWorld:
                                             "idempotency_key": key})
         return json_response(200, status, rate_limit_headers())
 
+    def pin_status(self, request: Request, status_id: str) -> Response:
+        """POST /api/v1/statuses/:id/pin: one's own public or unlisted status, up to five (Mastodon's cap)."""
+        status = self.statuses.get(int(status_id))
+        if not status:
+            return json_response(404, {"error": "Record not found"}, rate_limit_headers())
+        if status["account"]["id"] != self.me["id"] or status["visibility"] not in ("public", "unlisted"):
+            return json_response(422, {"error": "Validation failed: Status is not your own public post"},
+                                 rate_limit_headers())
+        pinned = [s for s in self.statuses.values() if s.get("pinned") and s["id"] != status["id"]]
+        if len(pinned) >= 5:
+            return json_response(422, {"error": "Validation failed: You have already pinned the maximum number "
+                                                "of posts"}, rate_limit_headers())
+        status["pinned"] = True
+        self.state.record_post("mastodon", {"kind": "pin", "id": status["id"]})
+        return json_response(200, status, rate_limit_headers())
+
     def verify_credentials(self, request: Request) -> Response:
         return json_response(200, {**self.me, "source": {"privacy": "public", "note": "", "fields": []}},
                              rate_limit_headers())
@@ -172,5 +188,6 @@ class MastodonWorld:
         router.add("GET", r"/api/v1/notifications", self.list_notifications)
         router.add("GET", r"/api/v1/statuses/(?P<status_id>\d+)", self.get_status)
         router.add("POST", r"/api/v1/statuses", self.post_status)
+        router.add("POST", r"/api/v1/statuses/(?P<status_id>\d+)/pin", self.pin_status)
         router.add("GET", r"/api/v1/accounts/verify_credentials", self.verify_credentials)
         router.add("GET", r"/api/v[12]/instance", self.instance)

@@ -24,12 +24,13 @@ def register_policy_adjuster(adjuster) -> None:
         _policy_adjusters.append(adjuster)
 
 
-def policy_for(organization: Organization) -> sla.SlaPolicy:
+def policy_for(organization: Organization, *, adjusted: bool = True) -> sla.SlaPolicy:
+    """The organization's first-response policy; `adjusted=False`: as set, before crisis mode tightens it."""
     settings_row = InboxSettings.objects.for_organization(organization).first()
     data = dict(settings_row.sla_policy) if settings_row and settings_row.sla_policy else {}
     data.setdefault("time_zone", organization.time_zone)
     policy = sla.SlaPolicy.from_json(data)
-    for adjuster in _policy_adjusters:
+    for adjuster in _policy_adjusters if adjusted else ():
         factor = adjuster(organization.pk)
         if factor:
             policy = policy.tightened(factor, round_the_clock=True)
@@ -79,12 +80,14 @@ def stop(conversation: Conversation, *, at: datetime) -> list[str]:
     return _apply(conversation, sla.clock_stop(clock=clock, at=at))
 
 
-def retarget(conversation: Conversation, *, policy: sla.SlaPolicy, at: datetime) -> list[str]:
+def retarget(conversation: Conversation, *, policy: sla.SlaPolicy, at: datetime,
+             previous_policy: sla.SlaPolicy | None = None) -> list[str]:
     clock = clock_of(conversation)
     if clock is None or clock.is_stopped:
         return []
     return _apply(
-        conversation, sla.clock_retarget(clock=clock, policy=policy, priority=priority_name(conversation.priority), at=at)
+        conversation, sla.clock_retarget(clock=clock, policy=policy, priority=priority_name(conversation.priority), at=at,
+                                         previous_policy=previous_policy)
     )
 
 

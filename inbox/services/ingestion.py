@@ -96,6 +96,13 @@ class IngestedMention:
     reach: int  # the author's followers, or the post's reach when the platform gives no followers
     channel_id: int
     tag_ids: frozenset[int]  # tags its routing gave to a new conversation
+    reshares: int = 0  # re-shares the platform counted on it when fetched (PlatformItem.reshares)
+    # Where it landed and who wrote it: the crisis desk's storm clusters group people, not counts.
+    conversation_id: int = 0
+    external_id: str = ""
+    language: str = ""
+    author_handle: str = ""
+    author_name: str = ""
 
 
 IngestionListener = Callable[[int, list[IngestedMention]], None]
@@ -588,7 +595,9 @@ def _thread(channel, fresh, classifications, contacts, now, result: IngestResult
     result.mentions = [
         IngestedMention(created_at=item.created_at, text=item.text, negative=classification.sentiment < NEGATIVE_THRESHOLD,
                         reach=contacts[item.author.external_id].followers or item.reach, channel_id=channel_id,
-                        tag_ids=frozenset(routed_tags.get(conversation.thread_key, ())))
+                        tag_ids=frozenset(routed_tags.get(conversation.thread_key, ())), reshares=item.reshares,
+                        conversation_id=conversation.pk, external_id=item.external_id, language=classification.language,
+                        author_handle=item.author.handle or "", author_name=item.author.name or "")
         for item, classification, conversation in placement
     ]
     result.new_conversation_ids = [c.pk for c in new_by_key.values()]

@@ -185,3 +185,13 @@ def test_the_alert_links_to_the_topics_mentions_in_the_inbox(organization):
     assert detection._inbox_link(organization, by_term, negative=True).endswith(
         "?status=all&q=gr%C3%A8ve&sentiment=negative")
     assert detection._inbox_link(organization, None, negative=False) == f"/o/{organization.slug}/inbox/?status=all"
+
+
+def test_options_describes_the_organization_wide_sensitivity(organization, lead, agent, api_for):
+    base = f"/api/v1/o/{organization.slug}/watch-topics"
+    described = api_for(lead).options(f"{base}/sensitivity/")
+    assert described.status_code == 200
+    assert "sensitivity" in described.json()["actions"]["PUT"]
+    # Someone who may not change it is told what it is, not how to change it.
+    assert "actions" not in api_for(agent).options(f"{base}/sensitivity/").json()
+    assert "name" in api_for(lead).options(f"{base}/").json()["actions"]["POST"]
