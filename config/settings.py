@@ -325,6 +325,8 @@ SPECTACULAR_SETTINGS = {
         "AlertSeverityEnum": "crisis.models.AlertSeverity",
         "LintSeverityEnum": "playbooks.models.Severity",
         "DeliveryStateEnum": "inbox.models.DeliveryState",
+        "MemberRoleEnum": "accounts.roles.Role",
+        "CellRoleEnum": "crisis.models.CellRole",
     },
 }
 

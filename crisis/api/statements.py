@@ -88,7 +88,7 @@ class StatementDetailOutput(StatementOutput):
         return PublicationOutput(selectors.statement_publications(statement=statement), many=True).data
 
 
-class DraftInput(serializers.Serializer):
+class StatementDraftInput(serializers.Serializer):
     text = serializers.CharField(max_length=statement_services.MAX_TEXT, trim_whitespace=True,
                                  validators=[_plain_text])
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, validators=[_plain_text])
@@ -146,9 +146,9 @@ class StatementViewSet(mixins.ListModelMixin, OrganizationViewSet):
     def retrieve(self, request, *args, **kwargs):
         return self._answer(self.get_object())
 
-    @extend_schema(request=DraftInput, responses={201: StatementDetailOutput})
+    @extend_schema(request=StatementDraftInput, responses={201: StatementDetailOutput})
     def create(self, request, *args, **kwargs):
-        data = _valid(DraftInput, request)
+        data = _valid(StatementDraftInput, request)
         crisis = selectors.active_crisis(organization=self.organization)
         if crisis is None:
             raise APIValidationError({"detail": _("No crisis is active: statements are written for an active crisis.")})

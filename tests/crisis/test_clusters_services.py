@@ -102,6 +102,13 @@ def cluster(organization, crisis, channel, sandbox, django_capture_on_commit_cal
 ANSWER = "Bonjour {first_name}, le vol AF123 est bien annulé : tout est sur airdemo.example/af123 ({handle})."
 
 
+@pytest.fixture(autouse=True)
+def answer_is_approved(monkeypatch):
+    """Crisis rules let only approved words into the crisis queue: ANSWER is the cell's approved statement
+    (the statements' own tests cover how it gets approved)."""
+    monkeypatch.setattr("crisis.selectors.approved_statement_texts", lambda organization_id: (ANSWER,))
+
+
 def test_unknown_placeholders_are_refused_in_words(cluster, lead):
     with pytest.raises(ValidationError) as refused:
         cluster_services.cluster_reply_start(cluster=cluster, actor=lead, text="Bonjour {prenom}, {booking_ref}")

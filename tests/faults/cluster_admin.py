@@ -33,6 +33,19 @@ def declare(slug: str) -> dict:
     return {"crisis_id": crisis.pk}
 
 
+def _approve_statement(crisis, text: str) -> None:
+    from accounts.roles import Role
+    from crisis.services import statements
+    from tests.factories import member
+
+    author = _agent(crisis.organization)
+    statement = statements.statement_draft(crisis=crisis, actor=author, text=text, title="AF123")
+    statements.statement_submit(statement=statement, actor=author)
+    for n in (1, 2):
+        approver = member(crisis.organization, Role.LEAD, email=f"approver{n}@fault.example", full_name=f"Approver {n}")
+        statements.statement_approve(statement=statement, actor=approver)
+
+
 def answer(slug: str, text: str) -> dict:
     from accounts.models import Organization
     from crisis import selectors
@@ -40,6 +53,7 @@ def answer(slug: str, text: str) -> dict:
 
     organization = Organization.objects.get(slug=slug)
     crisis = selectors.active_crisis(organization=organization)
+    _approve_statement(crisis, text)  # crisis rules: the crisis queue is answered with approved words only
     cluster = selectors.crisis_clusters(crisis=crisis).first()
     reply = cluster_reply_start(cluster=cluster, actor=_agent(organization), text=text)
     return {"reply_id": reply.pk, "total": reply.total, "cluster_id": cluster.pk}
