@@ -71,10 +71,16 @@ def statement_publish(*, statement: Any, publisher, now: datetime) -> None:
     statements.statement_publish(statement=statement, actor=publisher, now=now)
 
 
-def cluster_replies_step(*, crisis: Crisis, actor, texts: dict[str, str], now: datetime) -> set[int]:
+def cluster_replies_step(*, crisis: Crisis, actor, texts: dict[str, str], answered: dict[int, int],
+                         now: datetime) -> set[int]:
     """Answer every cluster's people not answered yet with the statement, then send what is due at the
-    platforms' pace. Returns the conversations the cluster replies hold (answered or on their way)."""
+    platforms' pace. `answered` remembers each cluster's size when it was last answered: a cluster is
+    answered again only when people joined it since. Returns the conversations the cluster replies
+    hold (answered or on their way)."""
     for cluster in selectors.crisis_clusters(crisis=crisis):
+        if answered.get(cluster.pk) == cluster.count:
+            continue
+        answered[cluster.pk] = cluster.count
         try:
             clusters.cluster_reply_start(cluster=cluster, actor=actor, now=now,
                                          text=texts.get(getattr(cluster, "language", "") or "fr", texts["fr"]))
@@ -137,6 +143,7 @@ class Responders:
         self.statements: dict[str, Any] = {}
         self.statement_texts: dict[str, str] = {}
         self.published = False
+        self.clusters_answered: dict[int, int] = {}
         self.watermark = 0
         self.in_scope: deque[Waiting] = deque()
         self.other: deque[Waiting] = deque()
@@ -313,7 +320,7 @@ class Responders:
             lead_agent = self.crisis.declared_by or self.people["agent"]
             # The storm's clusters are answered with the statement, each person once, at the platform's pace.
             in_replies = cluster_replies_step(crisis=self.crisis, actor=lead_agent, texts=self.statement_texts,
-                                              now=now)
+                                              answered=self.clusters_answered, now=now)
             self.in_scope = deque(w for w in self.in_scope if w.conversation.pk not in in_replies)
             # Whoever no cluster holds gets the statement from an agent, one by one.
             self.statement_credit += STATEMENT_REPLIES_PER_MINUTE * minutes

@@ -201,8 +201,11 @@ def recording(scenario: Scenario, *, scale: float = 1.0, minutes: int | None = N
             language = "fr" if rng.random() < scenario.storm["french_share"] else "en"
             text = rng.choice(question[language]).replace("{flight}", rng.choice(FLIGHTS))
             handle, name, followers = author(language, influencer=rng.random() < scenario.storm["influencer_share"])
+            # Re-shares: heavy-tailed, and growing with the storm's age where the storm goes viral
+            # (a slow burn sours without anyone's post taking off).
+            growth = scenario.storm.get("reshare_growth", 1.0)
             mentions.append(RecordedMention(start + rng.uniform(0, 60), text, language, handle, name, followers,
-                                            int(rng.paretovariate(1.3) * (minute + 1)), question["key"]))
+                                            int(rng.paretovariate(1.3) * (1 + growth * minute)), question["key"]))
     for spark in scenario.opening:
         mentions.append(RecordedMention(float(spark["offset_s"]), spark["text"], spark["lang"], spark["author"],
                                         spark["name"], int(spark["followers"]), 500, "opening"))
