@@ -66,6 +66,12 @@ class CrisisListView(OrganizationPageMixin, TemplateView):
         context["past"] = [c for c in crises if not c.is_active]
         if context["active"] is not None:
             context["may_close"] = selectors.may_close(crisis=context["active"], membership=self.membership)
+        # Drills run in organizations of their own: their reports are listed wherever the person works.
+        from .drills.listing import finished_drills
+        from .mode import report_path
+
+        context["drills"] = [(drill, report_path(drill)) for drill in finished_drills(user=self.request.user)
+                             if drill.organization_id != self.organization.pk]
         return context
 
 

@@ -150,6 +150,16 @@ def test_the_demo_shows_a_finished_drill_played_by_the_demo_people(settings):
     assert list(finished_drills(user=lead)) == [crisis]
     stranger = member(OrganizationFactory(), Role.LEAD)
     assert list(finished_drills(user=stranger)) == []
+    # AirDemo's crisis page links the drill's report, which opens for AirDemo's lead.
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(lead)
+    listing = browser.get("/o/airdemo/crisis/").content.decode()
+    report_url = f"/o/airdemo-exercice/crisis/{crisis.pk}/report/"
+    assert report_url in listing
+    report = browser.get(report_url)
+    assert report.status_code == 200 and crisis.title in report.content.decode()
 
 
 @pytest.mark.django_db
