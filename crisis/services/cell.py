@@ -130,7 +130,7 @@ def crisis_declare(*, organization: Organization, actor: User | None, title: str
             topic_ids.append(topic_id)
     topics, words, channels = _clean_scope(organization, topic_ids, keywords, channel_ids)
     members = _clean_cell(organization, cell, actor)
-    started_at = from_alert.triggered_at if from_alert is not None else now
+    started_at = _storm_start(from_alert) if from_alert is not None else now
     try:
         with transaction.atomic():
             crisis = Crisis.objects.create(
@@ -170,6 +170,20 @@ def _copy_alert_history(crisis: Crisis, alert: Alert) -> None:
                                    text=alert.title if kind == EventKind.DETECTED else "",
                                    data={"alert_id": alert.pk, **{k: v for k, v in (entry.data or {}).items()
                                                                    if isinstance(v, (str, int, float, bool))}})
+
+
+def _storm_start(alert: Alert) -> datetime:
+    """When the storm began: the minute the detector found abnormal (in the alert's data), else the
+    alert's own time. Never after the alert: a storm cannot start after it was noticed."""
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        began = parse_datetime(str((alert.data or {}).get("started_at") or ""))
+    except ValueError:
+        began = None
+    if began is None or timezone.is_naive(began):
+        return alert.triggered_at
+    return min(began, alert.triggered_at)
 
 
 def _lock(crisis: Crisis) -> Crisis:

@@ -157,6 +157,7 @@ def _judge(organization: Organization, now: datetime) -> int:
         # minute turns must still see the minute that just ended.
         filling, ended = series.get(current_minute, detection.Minute()), series.get(current_minute - MINUTE, detection.Minute())
         current = max(filling, ended, key=lambda m: m.mentions)
+        judged_minute = current_minute if current is filling else current_minute - MINUTE
         current = replace(current, reshares=max(filling.reshares, ended.reshares))
         verdict = detection.evaluate(
             current=current,
@@ -164,13 +165,17 @@ def _judge(organization: Organization, now: datetime) -> int:
             history=[_minutes(series, hour - k * WEEK, 60) for k in weeks],
             sensitivity=sensitivity,
         )
-        raised += _alert(organization, topic, verdict, now)
+        raised += _alert(organization, topic, verdict, now, judged_minute)
     return raised
 
 
-def _alert(organization: Organization, topic: WatchTopic | None, verdict: detection.Verdict, now: datetime) -> int:
+def _alert(organization: Organization, topic: WatchTopic | None, verdict: detection.Verdict, now: datetime,
+           judged_minute: datetime | None = None) -> int:
     raised = 0
     key = f"topic:{topic.pk}" if topic else "overall"
+    # The minute found abnormal: where the storm began, as far as the counters can tell (a crisis
+    # declared from this alert starts its clock there, so time to detection is measured, not zero).
+    began = {"started_at": (judged_minute or floor_minute(now)).isoformat()}
     with translation.override(organization.language):
         name = topic.name if topic else _("all mentions")
         if verdict.spike:
@@ -179,7 +184,7 @@ def _alert(organization: Organization, topic: WatchTopic | None, verdict: detect
             alert_raise(organization=organization, source=AlertSource.VOLUME_SPIKE, now=now,
                         severity=AlertSeverity.CRITICAL if verdict.critical else AlertSeverity.HIGH,
                         title=title[:200], dedup_key=f"volume_spike:{key}",
-                        data={"count": verdict.mentions, "threshold": round(verdict.threshold, 1),
+                        data={**began, "count": verdict.mentions, "threshold": round(verdict.threshold, 1),
                               "topic_id": topic.pk if topic else None,
                               "url": _inbox_link(organization, topic, negative=False)})
             raised += 1
@@ -189,7 +194,8 @@ def _alert(organization: Organization, topic: WatchTopic | None, verdict: detect
                 "usual": round(100 * verdict.baseline.negative_share)}
             alert_raise(organization=organization, source=AlertSource.NEGATIVE_SURGE, now=now,
                         severity=AlertSeverity.HIGH, title=title[:200], dedup_key=f"negative_surge:{key}",
-                        data={"share": round(verdict.negative_share, 3), "topic_id": topic.pk if topic else None,
+                        data={**began, "share": round(verdict.negative_share, 3),
+                              "topic_id": topic.pk if topic else None,
                               "url": _inbox_link(organization, topic, negative=True)})
             raised += 1
         if verdict.reshare_surge:
@@ -199,7 +205,7 @@ def _alert(organization: Organization, topic: WatchTopic | None, verdict: detect
                 "topic": name, "count": verdict.reshares, "usual": round(verdict.baseline.reshares_expected)}
             alert_raise(organization=organization, source=AlertSource.VOLUME_SPIKE, now=now,
                         severity=AlertSeverity.HIGH, title=title[:200], dedup_key=f"reshare_surge:{key}",
-                        data={"signal": "reshares", "reshares": verdict.reshares,
+                        data={**began, "signal": "reshares", "reshares": verdict.reshares,
                               "threshold": round(verdict.reshare_threshold, 1),
                               "topic_id": topic.pk if topic else None,
                               "url": _inbox_link(organization, topic, negative=False)})

@@ -65,3 +65,19 @@ def test_another_organizations_crisis_is_not_found(organization, other_organizat
     theirs = cell.crisis_declare(organization=other_organization, actor=outsider, title="Theirs")
     with pytest.raises(Http404):
         selectors.crisis_detail(organization=organization, pk=theirs.pk)
+
+
+def test_a_crisis_declared_from_a_detected_spike_starts_at_the_minute_found_abnormal(organization, agent):
+    noticed = timezone.now().replace(second=40, microsecond=0)
+    began = noticed.replace(second=0)
+    alert, _ = alert_services.alert_raise(organization=organization, source=AlertSource.VOLUME_SPIKE,
+                                          severity=AlertSeverity.CRITICAL, title="Spike", now=noticed,
+                                          data={"started_at": began.isoformat()})
+    crisis = cell.crisis_declare(organization=organization, actor=agent, title="Storm", from_alert=alert)
+    assert crisis.started_at == began
+    # A start after the alert (a clock gone wrong) is not believed.
+    late, _ = alert_services.alert_raise(organization=organization, source=AlertSource.VOLUME_SPIKE,
+                                         severity=AlertSeverity.HIGH, title="Late", now=began,
+                                         data={"started_at": noticed.isoformat()})
+    cell.crisis_close(crisis=crisis, actor=agent)
+    assert cell.crisis_declare(organization=organization, actor=agent, title="Again", from_alert=late).started_at == began

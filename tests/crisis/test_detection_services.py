@@ -67,6 +67,7 @@ def test_a_storm_pages_within_the_minute_with_a_link_to_its_mentions_and_joins_w
     spike = Alert.objects.for_organization(organization).get(source="volume_spike", dedup_key=f"volume_spike:topic:{topic.pk}")
     assert spike.title.startswith("Pic de mentions sur Vol AD1234 : 120 mentions")  # in the organization's language
     assert spike.data["url"] == f"/o/{organization.slug}/inbox/?status=all&channel={channel.pk}"
+    assert spike.data["started_at"] == STORM.replace(second=0).isoformat()  # the minute found abnormal
     assert Alert.objects.for_organization(organization).filter(source="negative_surge").count() == 2
     assert not Alert.objects.for_organization(other).exists()  # quiet elsewhere
     assert detection.detection_run(now=STORM + timedelta(seconds=40)) == 4  # still storming: joins the open alerts
