@@ -60,7 +60,13 @@
         { label: chartBox.dataset.labelMentions, stroke: "#1f6feb", width: 2, fill: "rgba(31,111,235,0.08)" },
         { label: chartBox.dataset.labelNegative, stroke: "#b42318", width: 2 },
       ],
-      axes: [{}, { size: 44 }],
+      // 24-hour clock times on the time axis (uPlot's default reads "12:31pm", foreign in French).
+      axes: [{ values: function (u, splits) {
+        return splits.map(function (ts) {
+          const d = u.opts.tzDate(ts);
+          return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+        });
+      } }, { size: 44 }],
       legend: { live: false },
     });
     plot = new window.uPlot(options, data, chartBox);
