@@ -21,7 +21,6 @@ active crises, well under a millisecond: cheaper than keeping a cache correct ac
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +28,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+
+from . import clustering
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +73,9 @@ def report_path(crisis) -> str:
 
 
 def fold(text: str) -> str:
-    """Case- and accent-folded: "Grève à CDG" and "greve a cdg" are the same words to the scope."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    """Case- and accent-folded: "Grève à CDG" and "greve a cdg" are the same words to the scope
+    (the storm clusters' own folding, so both read a mention alike)."""
+    return clustering.fold(text or "")
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from inbox.services import reply_compose
 from inbox.services.ingestion import IngestedMention
 
 from .. import clustering, pacing
+from ..mode import scope_of
 from ..models import (
     ClusterMention,
     ClusterReply,
@@ -63,39 +64,6 @@ ADVANCE_LIMIT = 200
 
 # --- grouping ---------------------------------------------------------------------------------------
 
-def in_scope(crisis: Crisis, mention: IngestedMention, topics: dict | None = None) -> bool:
-    """Whether a mention belongs to the crisis: one of its channels, one of its keywords, or one of its
-    watch topics (their channels, tags and terms; `topics` from `_topic_matchers`). A crisis declared
-    without any scope covers every mention. crisis/mode.py tags the crisis queue with the same rule;
-    the integrator keeps one copy."""
-    if not (crisis.channel_ids or crisis.keywords or crisis.topic_ids):
-        return True
-    if mention.channel_id in (crisis.channel_ids or []):
-        return True
-    folded = clustering.fold(mention.text)
-    if any(clustering.fold(keyword) in folded for keyword in crisis.keywords or [] if keyword.strip()):
-        return True
-    return any(match(mention, folded) for match in (topics or {}).values())
-
-
-def _topic_matchers(crisis: Crisis) -> dict:
-    if not crisis.topic_ids:
-        return {}
-    from ..models import WatchTopic
-
-    topics = WatchTopic.objects.for_organization(crisis.organization_id).filter(pk__in=crisis.topic_ids)
-    matchers = {}
-    for topic in topics:
-        terms = [clustering.fold(t) for t in topic.terms if t.strip()]
-
-        def match(mention, folded, topic=topic, terms=terms):
-            return (mention.channel_id in topic.channel_ids or not mention.tag_ids.isdisjoint(topic.tag_ids)
-                    or any(term in folded for term in terms))
-
-        matchers[topic.pk] = match
-    return matchers
-
-
 def _lock_crisis_clusters(crisis_id: int) -> None:
     # Two batches of the same crisis clustered at once would each start "the same question" twice.
     with connection.cursor() as cursor:
@@ -118,8 +86,10 @@ def clusters_assign_to(*, crisis: Crisis, mentions: Iterable[IngestedMention]) -
     """Place mentions into this crisis's clusters, whether or not it is still active (the demo and the
     drill fill a finished crisis after the fact). A conversation already clustered is left where it is."""
     organization_id = crisis.organization_id
-    matchers = _topic_matchers(crisis)
-    wanted = [m for m in mentions if m.conversation_id and in_scope(crisis, m, matchers)]
+    # The crisis's scope, the same rule that puts mentions in the crisis queue (crisis/mode.py).
+    scope = scope_of(crisis)
+    wanted = [m for m in mentions if m.conversation_id
+              and scope.matches(text=m.text, channel_id=m.channel_id, tag_ids=m.tag_ids)]
     if not wanted:
         return 0
     placed = 0
