@@ -38,7 +38,7 @@ def access_by_id(queryset, *, organization: Organization, pk):
     """Fetch one tenant-owned object by id within the organization; another's answers 404."""
     try:
         return queryset.for_organization(organization).get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404 from None
 
 

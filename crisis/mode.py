@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from . import clustering
@@ -52,21 +52,18 @@ def queue_tag(crisis) -> str:
     return f"crisis-{crisis.pk}"
 
 
-def _path(name: str, crisis, fallback: str) -> str:
-    try:
-        return reverse(name, kwargs={"organization_slug": crisis.organization.slug, "pk": crisis.pk})
-    except NoReverseMatch:  # the page's module is not in this build yet: same address, by hand
-        return fallback
+def _path(name: str, crisis) -> str:
+    return reverse(name, kwargs={"organization_slug": crisis.organization.slug, "pk": crisis.pk})
 
 
 def room_path(crisis) -> str:
     """The crisis room's address (the room page, `crisis-room`): where the cell is sent."""
-    return _path("crisis-room", crisis, f"/o/{crisis.organization.slug}/crisis/{crisis.pk}/")
+    return _path("crisis-room", crisis)
 
 
 def report_path(crisis) -> str:
     """The crisis report's address (`crisis-report`)."""
-    return _path("crisis-report", crisis, f"/o/{crisis.organization.slug}/crisis/{crisis.pk}/report/")
+    return _path("crisis-report", crisis)
 
 
 # --- scope ----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import dataclasses
 from datetime import datetime
 
 from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -118,20 +119,9 @@ class CrisisReportView(_ReportMixin, TemplateView):
             duration=duration_text(report.duration_s),
             median=duration_text(report.response.median_s), p90=duration_text(report.response.p90_s),
             can_close=report.status == "active" and role_can(self.membership.role, Permission.DECLARE_CRISIS),
-            close_url=close_path(self.organization.slug, self.crisis.pk),
+            close_url=reverse("crisis-close", kwargs={"organization_slug": self.organization.slug, "pk": self.crisis.pk}),
         )
         return context
-
-
-def close_path(organization_slug: str, crisis_id: int) -> str:
-    """The cell pages' closing form (crisis/cell_urls.py, URL name `crisis-close`), reversed when it
-    is there; built by hand otherwise, so this page does not depend on the cell's URL module."""
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        return reverse("crisis-close", kwargs={"organization_slug": organization_slug, "pk": crisis_id})
-    except NoReverseMatch:
-        return f"/o/{organization_slug}/crisis/{crisis_id}/close/"
 
 
 class CrisisReportPdfView(_ReportMixin, View):

@@ -28,13 +28,9 @@ from accounts.selectors import organization_members
 from accounts.tenancy import OrganizationPageMixin
 
 from . import room_selectors, selectors
+from .mode import report_path
 from .models import MANUAL_EVENT_KINDS, CrisisTask, InfoSource
 from .services import room as room_services
-
-
-def report_path(*, organization_slug: str, pk: int) -> str:
-    """The crisis report's address (the report work names it `crisis-report`; built by hand until then)."""
-    return f"/o/{organization_slug}/crisis/{int(pk)}/report/"
 
 
 def _first_error(error: ValidationError) -> str:
@@ -124,7 +120,7 @@ class CrisisRoomView(RoomMixin, TemplateView):
         context.update(presence_context(crisis))
         context["on_call"] = room_selectors.on_call_now(organization=self.organization)
         context["series"] = room_selectors.room_series(crisis=crisis)
-        context["report_url"] = report_path(organization_slug=self.organization.slug, pk=crisis.pk)
+        context["report_url"] = report_path(crisis)
         return context
 
 

@@ -8,6 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from accounts.tenancy import access_by_id
 
 from . import rota as rota_math
 from .models import (
@@ -289,12 +290,7 @@ def crisis_list(*, organization) -> QuerySet[Crisis]:
 
 def crisis_detail(*, organization, pk) -> Crisis:
     """The organization's crisis, or 404 (another organization's crisis does not exist for this one)."""
-    from django.http import Http404
-
-    try:
-        return crisis_list(organization=organization).get(pk=int(pk))
-    except (Crisis.DoesNotExist, TypeError, ValueError, OverflowError):
-        raise Http404("No such crisis") from None
+    return access_by_id(Crisis.objects.select_related("declared_by", "closed_by"), organization=organization, pk=pk)
 
 
 def crisis_members(*, crisis: Crisis) -> QuerySet[CrisisMember]:
@@ -341,15 +337,9 @@ def statement_list(*, crisis: Crisis):
 
 def statement_detail(*, organization, pk):
     """The organization's statement, or 404 (another organization's statement does not exist for this one)."""
-    from django.http import Http404
-
     from .models import Statement
 
-    try:
-        return (Statement.objects.for_organization(organization).select_related("crisis", "created_by")
-                .get(pk=int(pk)))
-    except (Statement.DoesNotExist, TypeError, ValueError, OverflowError):
-        raise Http404("No such statement") from None
+    return access_by_id(Statement.objects.select_related("crisis", "created_by"), organization=organization, pk=pk)
 
 
 def statement_versions(*, statement) -> list:
@@ -370,14 +360,9 @@ def statement_publications(*, statement) -> list:
 
 
 def statement_publication(*, organization, pk):
-    from django.http import Http404
-
     from .models import StatementPublication
 
-    try:
-        return StatementPublication.objects.for_organization(organization).select_related("statement").get(pk=int(pk))
-    except (StatementPublication.DoesNotExist, TypeError, ValueError, OverflowError):
-        raise Http404("No such publication") from None
+    return access_by_id(StatementPublication.objects.select_related("statement"), organization=organization, pk=pk)
 
 
 def crisis_templates(*, organization) -> list[dict]:
@@ -407,15 +392,10 @@ def crisis_clusters(*, crisis: Crisis, limit: int | None = None):
 
 def cluster_detail(*, crisis: Crisis, pk):
     """One of the crisis's clusters, or 404 (another crisis's or organization's does not exist here)."""
-    from django.http import Http404
-
     from .models import StormCluster
 
-    try:
-        return StormCluster.objects.for_organization(crisis.organization_id).select_related("crisis").get(
-            crisis=crisis, pk=int(pk))
-    except (StormCluster.DoesNotExist, TypeError, ValueError, OverflowError):
-        raise Http404("No such cluster") from None
+    return access_by_id(StormCluster.objects.select_related("crisis").filter(crisis=crisis),
+                        organization=crisis.organization_id, pk=pk)
 
 
 def cluster_people(*, cluster, limit: int | None = None):
